@@ -1,0 +1,154 @@
+import { parseAllowedOrigins } from '../tracking/share-url';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * The validated process configuration. Built once at boot from the environment (see
+ * ../shared/docs/contract.md); every consumer injects this class instead of reading process.env.
+ */
+export abstract class AppConfig {
+  abstract readonly port: number;
+  abstract readonly host: string;
+  abstract readonly mcpPath: string;
+  abstract readonly dbPath: string;
+  abstract readonly claudeRunnerUrl: string;
+  abstract readonly claudeWorkspace: string;
+  abstract readonly logLevel: LogLevel;
+  abstract readonly logFormat: LogFormat;
+  abstract readonly otelEndpoint: string | null;
+  abstract readonly allowedOrigins: string[];
+  abstract readonly telegramBotToken: string | null;
+  abstract readonly telegramChatId: string | null;
+  abstract readonly telegramApiBase: string;
+  abstract readonly apiKey: string | null;
+  /** Per-request timeout for Garmin calls (LIVETRACK_REQUEST_TIMEOUT_MS, default 15000). */
+  abstract readonly requestTimeoutMs: number;
+  /** Multiplies every backoff delay (LIVETRACK_BACKOFF_SCALE, default 1; replays and tests shrink it). */
+  abstract readonly backoffScale: number;
+}
+
+/** Thrown for a bad environment value; the message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function optional(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = text(env, name, fallback).toLowerCase();
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${env[name]}")`);
+  }
+  return value as T;
+}
+
+function httpUrl(env: Env, name: string, fallback: string): string {
+  const value = text(env, name, fallback);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL (got "${value}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http(s) URL (got "${value}")`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number, integer: boolean): number {
+  const raw = text(env, name, String(fallback));
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(name, `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** Validates the environment. Throws ConfigError on the first bad value. */
+export function parseEnv(env: Env): AppConfig {
+  const portText = text(env, 'PORT', '38100');
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', `must be an integer port between 0 and 65535 (got "${portText}")`);
+  }
+
+  const host = text(env, 'HOST', '0.0.0.0');
+  if (/\s|\/|^:/.test(host)) {
+    throw new ConfigError('HOST', `must be a host name or IP address to bind (got "${host}")`);
+  }
+
+  const mcpPath = text(env, 'MCP_PATH', '/mcp');
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(mcpPath) || mcpPath === '/' || ['/sse', '/messages'].includes(mcpPath)) {
+    throw new ConfigError(
+      'MCP_PATH',
+      `must be a URL path starting with "/" other than /, /sse and /messages (got "${mcpPath}")`,
+    );
+  }
+
+  const dbPath = text(env, 'DB_PATH', './data/livetrack.db');
+
+  let allowedOrigins: string[];
+  try {
+    allowedOrigins = parseAllowedOrigins(
+      text(env, 'LIVETRACK_ALLOWED_ORIGINS', 'https://livetrack.garmin.com,https://gar.mn'),
+    );
+  } catch (error) {
+    throw new ConfigError(
+      'LIVETRACK_ALLOWED_ORIGINS',
+      `must be a comma-separated list of origins like https://livetrack.garmin.com: ${(error as Error).message}`,
+    );
+  }
+  if (allowedOrigins.length === 0) {
+    throw new ConfigError('LIVETRACK_ALLOWED_ORIGINS', 'must list at least one origin');
+  }
+
+  const otelEndpoint = optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (otelEndpoint) httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', otelEndpoint);
+
+  const telegramChatId = optional(env, 'TELEGRAM_CHAT_ID');
+  if (telegramChatId && !/^(-?\d+|@[A-Za-z0-9_]{4,})$/.test(telegramChatId)) {
+    throw new ConfigError('TELEGRAM_CHAT_ID', `must be a numeric chat id or @channelname (got "${telegramChatId}")`);
+  }
+
+  const requestTimeoutMs = number(env, 'LIVETRACK_REQUEST_TIMEOUT_MS', 15000, 100, 120000, true);
+  const backoffScale = number(env, 'LIVETRACK_BACKOFF_SCALE', 1, 0.0001, 1, false);
+
+  return {
+    requestTimeoutMs,
+    backoffScale,
+    port,
+    host,
+    mcpPath: mcpPath.replace(/\/+$/, ''),
+    dbPath,
+    claudeRunnerUrl: httpUrl(env, 'CLAUDE_RUNNER_URL', 'http://localhost:38095'),
+    claudeWorkspace: text(env, 'CLAUDE_WORKSPACE', ''),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, 'json'),
+    otelEndpoint: otelEndpoint ? otelEndpoint.replace(/\/+$/, '') : null,
+    allowedOrigins,
+    telegramBotToken: optional(env, 'TELEGRAM_BOT_TOKEN'),
+    telegramChatId,
+    telegramApiBase: httpUrl(env, 'TELEGRAM_API_BASE', 'https://api.telegram.org'),
+    apiKey: optional(env, 'API_KEY'),
+  };
+}

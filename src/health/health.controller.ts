@@ -1,0 +1,73 @@
+import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AppConfig } from '../config/app-config';
+import { TrackStore } from '../storage/track-store.service';
+import { Tracker } from '../tracking/tracker.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly store: TrackStore,
+    private readonly tracker: Tracker,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Database, tracker and integrations (Terminus report)' })
+  check() {
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 1500 }),
+      () => this.trackerIndicator(),
+      () => this.integrations(),
+    ]);
+  }
+
+  @Get('live')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Liveness: 200 while the process serves' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when the database answers and migrations are applied' })
+  @ApiOkResponse({ schema: { example: { status: 'ok', database: 'migrations applied' } } })
+  @ApiServiceUnavailableResponse({ description: 'Database not reachable or migrations pending' })
+  async ready() {
+    const { ok, detail } = await this.store.isReady();
+    if (!ok) throw new ServiceUnavailableException(`not ready: ${detail}`);
+    return { status: 'ok', database: detail };
+  }
+
+  private async trackerIndicator() {
+    const indicator = this.indicators.check('tracker');
+    try {
+      const stats = await this.store.stats();
+      return indicator.up({ ...this.tracker.pollerStats(), store: stats });
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+
+  /** Optional integrations report what they are doing; being switched off is not a failure. */
+  private integrations() {
+    const indicator = this.indicators.check('integrations');
+    return indicator.up({
+      telegram: this.config.telegramBotToken
+        ? { enabled: true, api_base: this.config.telegramApiBase, default_chat: Boolean(this.config.telegramChatId) }
+        : { enabled: false, message: 'TELEGRAM_BOT_TOKEN is not set: Telegram delivery is off' },
+      claude_runner: { url: this.config.claudeRunnerUrl },
+      telemetry: this.config.otelEndpoint
+        ? { enabled: true, endpoint: this.config.otelEndpoint }
+        : { enabled: false, message: 'OTEL_EXPORTER_OTLP_ENDPOINT is not set: telemetry is off' },
+      auth: { api_key: Boolean(this.config.apiKey) },
+    });
+  }
+}

@@ -1,0 +1,16 @@
+// Public surface of the G4 LiveTrack replay simulator (demo, e2e tests, benchmarks).
+export { generateTriathlon, generateSingleSport } from './race-generator';
+export type { GeneratedRace, GeneratedLeg, GenerateOptions, SingleSportOptions } from './race-generator';
+export { LiveTrackSimulator } from './livetrack-simulator';
+export type {
+  AddSessionOptions,
+  FaultKind,
+  FaultOptions,
+  PlayOptions,
+  RequestKind,
+  SimRequestRecord,
+  SimSession,
+  SimStats,
+  SimulatorOptions,
+} from './livetrack-simulator';
+export { Rng, mulberry32 } from './prng';

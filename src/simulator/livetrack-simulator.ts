@@ -1,0 +1,692 @@
+// A local fake of Garmin's "G4" LiveTrack share site (see shared/docs/garmin-livetrack.md):
+// HTML share page with CSRF handshake, JSON session/trackpoint/course endpoints, short links,
+// controllable release of a generated race, and fault injection. Plain node:http, no framework,
+// so it can run inside Jest, the demo and benchmarks alike.
+
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GarminSessionMeta, GarminTrackPoint } from '../tracking/garmin.types';
+import { Rng } from './prng';
+import type { GeneratedRace } from './race-generator';
+
+export type FaultKind = '429' | '500' | '503' | 'garbage' | 'html' | 'truncated' | 'wrong-shape' | 'slow' | '403';
+
+export interface FaultOptions {
+  /** Only requests for this session consume the fault. Default: any session. */
+  sessionId?: string;
+  /** Delay for 'slow'. Default 5000 ms. */
+  slowMs?: number;
+  /** Which endpoint consumes the fault. Default 'any' (meta, points or courses). */
+  path?: 'points' | 'meta' | 'any';
+  /** Retry-After seconds sent with '429'. Default 60. */
+  retryAfterS?: number;
+}
+
+export interface SimulatorOptions {
+  /** Name of the <meta> carrying the CSRF token; Garmin builds use either. Default 'csrf-token'. */
+  csrfMetaName?: 'csrf-token' | 'livetrack-csrf-token';
+  /** Seed for ids, tokens, CSRF values and garbage payloads. Default 1. */
+  seed?: number;
+  /** Timer period of play(). Default 250 ms. */
+  playTickMs?: number;
+}
+
+export interface AddSessionOptions {
+  sessionId?: string;
+  token?: string;
+  race: GeneratedRace;
+  sessionName?: string;
+  athlete?: string;
+  /** Seconds between device uploads; also the batch size of play(). Default 30. */
+  postTrackPointFrequency?: number;
+}
+
+export interface SimSession {
+  readonly sessionId: string;
+  readonly token: string;
+  readonly sessionName: string;
+  readonly athlete: string;
+  readonly postTrackPointFrequency: number;
+  readonly race: GeneratedRace;
+}
+
+export interface PlayOptions {
+  /** Call finish() once every point has been released. Default false (tests call finish explicitly). */
+  finishAtEnd?: boolean;
+}
+
+export type RequestKind = 'page' | 'meta' | 'points' | 'courses' | 'short-link' | 'redirect' | 'other';
+
+export interface SimRequestRecord {
+  kind: RequestKind;
+  sessionId?: string;
+  /** Status actually sent; undefined while a slow answer is pending (or if stop() cut it). */
+  status?: number;
+  /** Raw `begin` query value of a points request. */
+  begin?: string;
+  fault?: FaultKind;
+  userAgent?: string;
+  referer?: string;
+  receivedAt: number;
+}
+
+export interface SimStats {
+  requests: Record<RequestKind, number>;
+  statuses: Record<string, number>;
+  /** Share pages served with a fresh CSRF token (successful handshakes). */
+  handshakes: number;
+  /** `begin` values received by the points endpoint, in order. */
+  begins: string[];
+  faultsServed: FaultKind[];
+  pendingFaults: number;
+  log: SimRequestRecord[];
+}
+
+interface QueuedFault {
+  kind: FaultKind;
+  sessionId?: string;
+  slowMs: number;
+  path: 'points' | 'meta' | 'any';
+  retryAfterS: number;
+}
+
+interface SessionState extends SimSession {
+  /** Epoch ms of each point, parsed once; NaN for points without a usable dateTime. */
+  times: number[];
+  releasedCount: number;
+  finished: boolean;
+  gone: boolean;
+  play?: { timer: NodeJS.Timeout; baseVirtualMs: number; realStartMs: number; speedup: number; finishAtEnd: boolean };
+  /** Race clock of play(); kept across pause/play so playback resumes where it stopped. */
+  virtualMs: number;
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+const LIVE_END_MS = 24 * 3600 * 1000;
+const JSON_TYPE = 'application/json;charset=UTF-8';
+const HTML_TYPE = 'text/html; charset=utf-8';
+
+export class LiveTrackSimulator {
+  private readonly rng: Rng;
+  private readonly csrfMetaName: string;
+  private readonly playTickMs: number;
+  private readonly sessionsById = new Map<string, SessionState>();
+  private readonly shortLinks = new Map<string, { sessionId: string; form: 'path' | 'query' }>();
+  /** meta token -> cookie secret; cleared by rotateCsrf(). */
+  private readonly csrf = new Map<string, string>();
+  private faults: QueuedFault[] = [];
+  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private log: SimRequestRecord[] = [];
+  private server?: http.Server;
+  private originUrl?: string;
+
+  constructor(opts: SimulatorOptions = {}) {
+    this.rng = new Rng(opts.seed ?? 1);
+    this.csrfMetaName = opts.csrfMetaName ?? 'csrf-token';
+    this.playTickMs = opts.playTickMs ?? 250;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start(port = 0): Promise<string> {
+    if (this.server) return this.origin;
+    const server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.originUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.originUrl;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sessionsById.values()) this.stopPlayTimer(s);
+    for (const t of this.pendingTimers) clearTimeout(t);
+    this.pendingTimers.clear();
+    const server = this.server;
+    this.server = undefined;
+    this.originUrl = undefined;
+    if (!server) return;
+    // Keep-alive and slow requests would otherwise hold close() open.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  get origin(): string {
+    if (!this.originUrl) throw new Error('LiveTrackSimulator not started');
+    return this.originUrl;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  addSession(opts: AddSessionOptions): SimSession {
+    const sessionId = opts.sessionId ?? this.newSessionId();
+    if (this.sessionsById.has(sessionId)) throw new Error(`session ${sessionId} already exists`);
+    const s: SessionState = {
+      sessionId,
+      token: opts.token ?? this.rng.hex(30, true),
+      sessionName: opts.sessionName ?? 'LiveTrack',
+      athlete: opts.athlete ?? 'Sim Athlete',
+      postTrackPointFrequency: opts.postTrackPointFrequency ?? 30,
+      race: opts.race,
+      times: opts.race.points.map((p) => (typeof p.dateTime === 'string' ? Date.parse(p.dateTime) : NaN)),
+      releasedCount: 0,
+      finished: false,
+      gone: false,
+      virtualMs: opts.race.start.getTime(),
+    };
+    this.sessionsById.set(sessionId, s);
+    return this.publicView(s);
+  }
+
+  removeSession(sessionId: string): void {
+    const s = this.sessionsById.get(sessionId);
+    if (s) this.stopPlayTimer(s);
+    this.sessionsById.delete(sessionId);
+  }
+
+  session(sessionId: string): SimSession {
+    return this.publicView(this.must(sessionId));
+  }
+
+  sessions(): SimSession[] {
+    return [...this.sessionsById.values()].map((s) => this.publicView(s));
+  }
+
+  shareUrl(sessionId: string, form: 'path' | 'query' = 'path'): string {
+    const s = this.must(sessionId);
+    const id = encodeURIComponent(s.sessionId);
+    const token = encodeURIComponent(s.token);
+    return form === 'path' ? `${this.origin}/session/${id}/token/${token}` : `${this.origin}/session/${id}?token=${token}`;
+  }
+
+  /** A gar.mn-style short link that 302s to the share URL. */
+  addShortLink(sessionId: string, form: 'path' | 'query' = 'path'): string {
+    this.must(sessionId);
+    const code = this.rng.hex(8);
+    this.shortLinks.set(code, { sessionId, form });
+    return `${this.origin}/s/${code}`;
+  }
+
+  /** URL that 302s to an arbitrary target (for testing redirect allow-lists). */
+  redirectUrl(to: string): string {
+    return `${this.origin}/redirect?to=${encodeURIComponent(to)}`;
+  }
+
+  // ---------------------------------------------------------------- release control
+
+  /** Publishes the next n points; returns the newly published ones. */
+  release(sessionId: string, n: number): GarminTrackPoint[] {
+    const s = this.must(sessionId);
+    return this.releaseTo(s, s.releasedCount + Math.max(0, Math.floor(n)));
+  }
+
+  /** Publishes every point whose dateTime <= date. */
+  releaseUntil(sessionId: string, date: Date): GarminTrackPoint[] {
+    const s = this.must(sessionId);
+    return this.releaseTo(s, this.countUntil(s, date.getTime()));
+  }
+
+  releaseAll(sessionId: string): GarminTrackPoint[] {
+    const s = this.must(sessionId);
+    return this.releaseTo(s, s.race.points.length);
+  }
+
+  released(sessionId: string): GarminTrackPoint[] {
+    const s = this.must(sessionId);
+    return s.race.points.slice(0, s.releasedCount);
+  }
+
+  /**
+   * Real-time playback for the demo: race time advances speedup× faster than wall time and
+   * points appear in postTrackPointFrequency-sized batches, as devices upload them.
+   */
+  play(sessionId: string, speedup: number, opts: PlayOptions = {}): void {
+    if (!(speedup > 0)) throw new RangeError('speedup must be > 0');
+    const s = this.must(sessionId);
+    this.pause(sessionId);
+    const timer = setInterval(() => this.tick(s), this.playTickMs);
+    timer.unref(); // never keep a test process alive on its own
+    s.play = {
+      timer,
+      baseVirtualMs: s.virtualMs,
+      realStartMs: Date.now(),
+      speedup,
+      finishAtEnd: opts.finishAtEnd ?? false,
+    };
+    this.tick(s);
+  }
+
+  pause(sessionId: string): void {
+    const s = this.must(sessionId);
+    if (!s.play) return;
+    s.virtualMs = this.virtualNow(s);
+    this.stopPlayTimer(s);
+  }
+
+  /** The athlete stopped and saved: metadata `end` switches from start+24h to the real end. */
+  finish(sessionId: string): void {
+    this.must(sessionId).finished = true;
+  }
+
+  /** The metadata the API currently serves for the session. */
+  metadata(sessionId: string): GarminSessionMeta {
+    return this.metaOf(this.must(sessionId));
+  }
+
+  /** Gone sessions answer 404 on every endpoint (expired mid-race). */
+  setGone(sessionId: string, gone: boolean): void {
+    this.must(sessionId).gone = gone;
+  }
+
+  // ---------------------------------------------------------------- CSRF & faults
+
+  /** Invalidates every issued CSRF token; clients must redo the share-page handshake. */
+  rotateCsrf(): void {
+    this.csrf.clear();
+  }
+
+  /** Queues faults; each is consumed by the next matching API request, in order. */
+  injectFaults(faults: FaultKind[], opts: FaultOptions = {}): void {
+    for (const kind of faults) {
+      this.faults.push({
+        kind,
+        sessionId: opts.sessionId,
+        slowMs: opts.slowMs ?? 5000,
+        path: opts.path ?? 'any',
+        retryAfterS: opts.retryAfterS ?? 60,
+      });
+    }
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  // ---------------------------------------------------------------- observability
+
+  stats(sessionId?: string): SimStats {
+    const log = sessionId === undefined ? this.log : this.log.filter((r) => r.sessionId === sessionId);
+    const requests: Record<RequestKind, number> = {
+      page: 0,
+      meta: 0,
+      points: 0,
+      courses: 0,
+      'short-link': 0,
+      redirect: 0,
+      other: 0,
+    };
+    const statuses: Record<string, number> = {};
+    const begins: string[] = [];
+    const faultsServed: FaultKind[] = [];
+    let handshakes = 0;
+    for (const r of log) {
+      requests[r.kind]++;
+      if (r.status !== undefined) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.begin !== undefined) begins.push(r.begin);
+      if (r.fault) faultsServed.push(r.fault);
+      if (r.kind === 'page' && r.status === 200) handshakes++;
+    }
+    return {
+      requests,
+      statuses,
+      handshakes,
+      begins,
+      faultsServed,
+      pendingFaults: this.faults.length,
+      log: log.map((r) => ({ ...r })),
+    };
+  }
+
+  resetStats(): void {
+    this.log = [];
+  }
+
+  // ---------------------------------------------------------------- internals: release
+
+  private releaseTo(s: SessionState, count: number): GarminTrackPoint[] {
+    const target = Math.min(s.race.points.length, count);
+    if (target <= s.releasedCount) return [];
+    const fresh = s.race.points.slice(s.releasedCount, target);
+    s.releasedCount = target;
+    return fresh;
+  }
+
+  /** Number of leading points with time <= ms (points are in time order). */
+  private countUntil(s: SessionState, ms: number): number {
+    let n = 0;
+    while (n < s.times.length && !(s.times[n] > ms)) n++;
+    return n;
+  }
+
+  private virtualNow(s: SessionState): number {
+    if (!s.play) return s.virtualMs;
+    return s.play.baseVirtualMs + (Date.now() - s.play.realStartMs) * s.play.speedup;
+  }
+
+  private tick(s: SessionState): void {
+    if (!s.play) return;
+    const now = this.virtualNow(s);
+    s.virtualMs = now;
+    const startMs = s.race.start.getTime();
+    const endMs = s.race.end.getTime();
+    if (now >= endMs) {
+      this.releaseTo(s, s.race.points.length);
+    } else {
+      // Only whole upload batches become visible, like a device posting every N seconds.
+      const batchMs = Math.max(1, s.postTrackPointFrequency) * 1000;
+      const edge = startMs + Math.floor((now - startMs) / batchMs) * batchMs;
+      this.releaseTo(s, this.countUntil(s, edge));
+    }
+    if (s.releasedCount >= s.race.points.length) {
+      if (s.play.finishAtEnd) s.finished = true;
+      this.stopPlayTimer(s);
+    }
+  }
+
+  private stopPlayTimer(s: SessionState): void {
+    if (s.play) clearInterval(s.play.timer);
+    s.play = undefined;
+  }
+
+  // ---------------------------------------------------------------- internals: HTTP
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const record: SimRequestRecord = {
+      kind: 'other',
+      receivedAt: Date.now(),
+      userAgent: header(req, 'user-agent'),
+      referer: header(req, 'referer'),
+    };
+    this.log.push(record);
+
+    if (req.method !== 'GET') {
+      this.send(res, record, { status: 405, headers: { Allow: 'GET', 'Content-Type': JSON_TYPE }, body: json({ error: 'Method Not Allowed' }) });
+      return;
+    }
+
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/session\/([^/]+)\/token\/([^/]+)\/?$/))) {
+      this.servePage(res, record, decode(m[1]), decode(m[2]));
+    } else if ((m = path.match(/^\/session\/([^/]+)\/?$/))) {
+      this.servePage(res, record, decode(m[1]), url.searchParams.get('token') ?? undefined);
+    } else if ((m = path.match(/^\/s\/([^/]+)\/?$/))) {
+      record.kind = 'short-link';
+      const link = this.shortLinks.get(decode(m[1]) ?? '');
+      const s = link && this.sessionsById.get(link.sessionId);
+      if (!link || !s) {
+        this.send(res, record, notFoundHtml());
+      } else {
+        this.send(res, record, redirect(this.shareUrl(s.sessionId, link.form)));
+      }
+    } else if (path === '/redirect') {
+      record.kind = 'redirect';
+      const to = url.searchParams.get('to');
+      this.send(res, record, to ? redirect(to) : { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'missing to' }) });
+    } else if ((m = path.match(/^\/api(?:\/v2)?\/sessions\/([^/]+)(\/track-points\/common|\/courses)?\/?$/))) {
+      record.kind = m[2] === '/courses' ? 'courses' : m[2] ? 'points' : 'meta';
+      this.serveApi(req, res, record, decode(m[1]), url);
+    } else {
+      this.send(res, record, notFoundHtml());
+    }
+  }
+
+  private servePage(res: http.ServerResponse, record: SimRequestRecord, id: string | undefined, token: string | undefined): void {
+    record.kind = 'page';
+    record.sessionId = id;
+    const s = id !== undefined ? this.sessionsById.get(id) : undefined;
+    if (!s || s.gone || token === undefined || token !== s.token) {
+      this.send(res, record, notFoundHtml());
+      return;
+    }
+    const metaToken = this.rng.hex(40);
+    const secret = this.rng.hex(40);
+    this.csrf.set(metaToken, secret);
+
+    // The embedded Next.js payload: the fallback data source real share pages carry.
+    const nextData = {
+      props: { pageProps: { session: this.metaOf(s), trackPoints: s.race.points.slice(0, s.releasedCount) } },
+      page: '/session/[sessionId]/token/[token]',
+      query: { sessionId: s.sessionId },
+      buildId: 'livetrack-sim',
+      isFallback: false,
+    };
+    const html =
+      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">' +
+      '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+      `<meta name="${this.csrfMetaName}" content="${metaToken}">` +
+      `<title>${escapeHtml(s.sessionName)} | Garmin LiveTrack</title></head>` +
+      '<body><div id="__next"></div>' +
+      `<script id="__NEXT_DATA__" type="application/json">${JSON.stringify(nextData).replace(/</g, '\\u003c')}</script>` +
+      '</body></html>';
+    this.send(res, record, {
+      status: 200,
+      headers: {
+        'Content-Type': HTML_TYPE,
+        'Cache-Control': 'no-store',
+        'Set-Cookie': [
+          `livetrack_csrf=${secret}; Path=/; HttpOnly; SameSite=Lax`,
+          `__cflb=${this.rng.hex(32)}; Path=/; Max-Age=3600; HttpOnly`,
+        ],
+      },
+      body: Buffer.from(html, 'utf8'),
+    });
+  }
+
+  private serveApi(req: http.IncomingMessage, res: http.ServerResponse, record: SimRequestRecord, id: string | undefined, url: URL): void {
+    record.sessionId = id;
+    const begin = url.searchParams.get('begin');
+    if (record.kind === 'points' && begin !== null) record.begin = begin;
+
+    const s = id !== undefined ? this.sessionsById.get(id) : undefined;
+    if (!s || s.gone || url.searchParams.get('token') !== s.token) {
+      this.send(res, record, notFoundJson());
+      return;
+    }
+
+    // Faults model the edge (rate limiter, CDN, broken deploy): they apply before the CSRF check.
+    const fault = this.takeFault(record.kind, s.sessionId);
+    if (fault) record.fault = fault.kind;
+    const canned = fault && this.cannedFault(fault);
+    if (canned) {
+      this.send(res, record, canned);
+      return;
+    }
+
+    let reply = this.checkCsrf(req) ? this.apiReply(s, record.kind, begin) : forbidden();
+    if (fault?.kind === 'truncated') {
+      const body = reply.body.subarray(0, Math.floor(reply.body.length / 2));
+      reply = { ...reply, body };
+    }
+    if (fault?.kind === 'slow') {
+      const timer = setTimeout(() => {
+        this.pendingTimers.delete(timer);
+        if (!res.destroyed) this.send(res, record, reply);
+      }, fault.slowMs);
+      this.pendingTimers.add(timer);
+      return;
+    }
+    this.send(res, record, reply);
+  }
+
+  private apiReply(s: SessionState, kind: RequestKind, begin: string | null): Reply {
+    if (kind === 'meta') return okJson(this.metaOf(s));
+    if (kind === 'courses') return okJson({ courses: [] });
+    let from = -Infinity;
+    if (begin !== null) {
+      from = Date.parse(begin);
+      if (Number.isNaN(from)) return { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'invalid begin' }) };
+    }
+    const points: GarminTrackPoint[] = [];
+    for (let i = 0; i < s.releasedCount; i++) {
+      if (s.times[i] >= from) points.push(s.race.points[i]); // inclusive, as Garmin
+    }
+    return okJson({ trackPoints: points });
+  }
+
+  private checkCsrf(req: http.IncomingMessage): boolean {
+    const token = header(req, 'livetrack-csrf-token');
+    if (!token) return false;
+    const secret = this.csrf.get(token);
+    return secret !== undefined && parseCookies(header(req, 'cookie')).get('livetrack_csrf') === secret;
+  }
+
+  private takeFault(kind: RequestKind, sessionId: string): QueuedFault | undefined {
+    const i = this.faults.findIndex(
+      (f) => (f.sessionId === undefined || f.sessionId === sessionId) && (f.path === 'any' || f.path === kind),
+    );
+    return i < 0 ? undefined : this.faults.splice(i, 1)[0];
+  }
+
+  /** Faults that replace the real answer entirely (truncated/slow transform it instead). */
+  private cannedFault(f: QueuedFault): Reply | undefined {
+    switch (f.kind) {
+      case '429':
+        return {
+          status: 429,
+          headers: { 'Content-Type': HTML_TYPE, 'Retry-After': String(f.retryAfterS) },
+          body: Buffer.from('<!DOCTYPE html><html><body><h1>429 Too Many Requests</h1></body></html>'),
+        };
+      case '500':
+        return errorHtml(500, 'Internal Server Error');
+      case '503':
+        return errorHtml(503, 'Service Unavailable');
+      case '403':
+        return forbidden();
+      case 'garbage': {
+        const body = this.rng.bytes(512);
+        body[0] = 0xff; // guarantees the payload is never accidentally valid JSON
+        return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body };
+      }
+      case 'html':
+        return {
+          status: 200,
+          headers: { 'Content-Type': HTML_TYPE },
+          body: Buffer.from(
+            '<!DOCTYPE html><html><head><title>Garmin LiveTrack</title></head>' +
+              '<body><h1>Something went wrong</h1><p>Please try again later.</p></body></html>',
+          ),
+        };
+      case 'wrong-shape':
+        return okJson({ trackPoints: { oops: 1 } });
+      default:
+        return undefined;
+    }
+  }
+
+  private metaOf(s: SessionState): GarminSessionMeta {
+    const start = s.race.start.getTime();
+    return {
+      sessionId: s.sessionId,
+      sessionName: s.sessionName,
+      userDisplayName: s.athlete,
+      start: new Date(start).toISOString(),
+      end: new Date(s.finished ? s.race.end.getTime() : start + LIVE_END_MS).toISOString(),
+      postTrackPointFrequency: s.postTrackPointFrequency,
+      viewable: true,
+      privacyLevel: 'PUBLIC',
+    };
+  }
+
+  private send(res: http.ServerResponse, record: SimRequestRecord, reply: Reply): void {
+    try {
+      res.writeHead(reply.status, { ...reply.headers, 'Content-Length': String(reply.body.length) });
+    } catch {
+      // e.g. a /redirect target with characters not allowed in a Location header
+      reply = { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'bad request' }) };
+      res.writeHead(reply.status, { ...reply.headers, 'Content-Length': String(reply.body.length) });
+    }
+    record.status = reply.status;
+    res.end(reply.body);
+  }
+
+  private must(sessionId: string): SessionState {
+    const s = this.sessionsById.get(sessionId);
+    if (!s) throw new Error(`unknown simulator session ${sessionId}`);
+    return s;
+  }
+
+  private publicView(s: SessionState): SimSession {
+    const { sessionId, token, sessionName, athlete, postTrackPointFrequency, race } = s;
+    return { sessionId, token, sessionName, athlete, postTrackPointFrequency, race };
+  }
+
+  /** UUID-v4-shaped id, deterministic from the simulator seed. */
+  private newSessionId(): string {
+    const r = this.rng;
+    const variant = '89ab'[r.int(0, 3)];
+    return `${r.hex(8)}-${r.hex(4)}-4${r.hex(3)}-${variant}${r.hex(3)}-${r.hex(12)}`;
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseCookies(raw: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (raw ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+function okJson(value: unknown): Reply {
+  return { status: 200, headers: { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' }, body: json(value) };
+}
+
+function forbidden(): Reply {
+  return { status: 403, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'Forbidden' }) };
+}
+
+function notFoundJson(): Reply {
+  return { status: 404, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'Not Found' }) };
+}
+
+function notFoundHtml(): Reply {
+  return errorHtml(404, 'Not Found');
+}
+
+function errorHtml(status: number, text: string): Reply {
+  return {
+    status,
+    headers: { 'Content-Type': HTML_TYPE },
+    body: Buffer.from(`<!DOCTYPE html><html><head><title>${status} ${text}</title></head><body><h1>${text}</h1></body></html>`),
+  };
+}
+
+function redirect(location: string): Reply {
+  return { status: 302, headers: { Location: location, 'Content-Type': HTML_TYPE }, body: Buffer.alloc(0) };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

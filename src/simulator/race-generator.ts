@@ -1,0 +1,310 @@
+// Deterministic synthetic races in the flat G4 trackpoint shape (see shared/docs/garmin-livetrack.md).
+// Everything derives from the seed so specs, e2e tests and benchmarks see identical data every run.
+
+import type { GarminTrackPoint } from '../tracking/garmin.types';
+import { Rng } from './prng';
+
+export interface GeneratedLeg {
+  leg: string;
+  from: Date;
+  to: Date;
+}
+
+export interface GeneratedRace {
+  points: GarminTrackPoint[];
+  start: Date;
+  end: Date;
+  legs: GeneratedLeg[];
+}
+
+export interface GenerateOptions {
+  seed: number;
+  start: Date;
+  /** Seconds between points (devices record every few seconds). Default 5. */
+  pointIntervalS?: number;
+  /** Duration multiplier, e.g. 0.05 for a short race in tests. Default 1. */
+  scale?: number;
+}
+
+export interface SingleSportOptions extends GenerateOptions {
+  sport: 'bike' | 'run';
+  durationMin: number;
+}
+
+type LegKind = 'swim' | 't1' | 'bike' | 't2' | 'run';
+
+interface LegPlan {
+  leg: LegKind;
+  activityType: 'SWIMMING' | 'TRANSITION' | 'CYCLING' | 'RUNNING';
+  durationS: number;
+}
+
+/** Lake Geneva shore near Lausanne: a plausible triathlon venue. */
+const START_LAT = 46.5;
+const START_LON = 6.6;
+const BASE_ALT = 240;
+const M_PER_DEG_LAT = 111_320;
+/** Points at the very start carry no fitness data, as on real devices before sensors lock. */
+const BARE_START_POINTS = 3;
+
+export function generateTriathlon(opts: GenerateOptions): GeneratedRace {
+  const rng = new Rng(opts.seed);
+  const interval = validInterval(opts.pointIntervalS);
+  const scale = validScale(opts.scale);
+  // Nominal durations (s), jittered per athlete so different seeds give different races.
+  const nominal: Array<[LegKind, LegPlan['activityType'], number]> = [
+    ['swim', 'SWIMMING', 30 * 60],
+    ['t1', 'TRANSITION', 3 * 60],
+    ['bike', 'CYCLING', 150 * 60],
+    ['t2', 'TRANSITION', 2 * 60],
+    ['run', 'RUNNING', 90 * 60],
+  ];
+  const plans = nominal.map(([leg, activityType, s]) => ({
+    leg,
+    activityType,
+    durationS: roundToInterval(s * rng.range(0.93, 1.07) * scale, interval),
+  }));
+  return buildRace(rng, opts.start, interval, plans);
+}
+
+export function generateSingleSport(opts: SingleSportOptions): GeneratedRace {
+  const rng = new Rng(opts.seed);
+  const interval = validInterval(opts.pointIntervalS);
+  const scale = validScale(opts.scale);
+  if (!(opts.durationMin > 0)) throw new RangeError('durationMin must be > 0');
+  const plan: LegPlan = {
+    leg: opts.sport,
+    activityType: opts.sport === 'bike' ? 'CYCLING' : 'RUNNING',
+    durationS: roundToInterval(opts.durationMin * 60 * scale, interval),
+  };
+  return buildRace(rng, opts.start, interval, [plan]);
+}
+
+function validInterval(v: number | undefined): number {
+  const interval = v ?? 5;
+  if (!(interval > 0)) throw new RangeError('pointIntervalS must be > 0');
+  return interval;
+}
+
+function validScale(v: number | undefined): number {
+  const scale = v ?? 1;
+  if (!(scale > 0)) throw new RangeError('scale must be > 0');
+  return scale;
+}
+
+/** Leg boundaries on the point grid; at least a few points per leg even at tiny scales. */
+function roundToInterval(seconds: number, interval: number): number {
+  return Math.max(4, Math.round(seconds / interval)) * interval;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+const round = (v: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};
+
+/** Per-leg terrain/route parameters, fixed once per race. */
+interface Course {
+  startHeadingDeg: number;
+  /** Sign of the turn: negative = counter-clockwise loop. */
+  turn: number;
+  laps: number;
+  wobblePhase: number;
+  hillLen1: number;
+  hillLen2: number;
+}
+
+function buildRace(rng: Rng, start: Date, interval: number, plans: LegPlan[]): GeneratedRace {
+  const startMs = start.getTime();
+  if (Number.isNaN(startMs)) throw new RangeError('start must be a valid Date');
+
+  const legs: GeneratedLeg[] = [];
+  const bounds: number[] = [];
+  let acc = 0;
+  for (const p of plans) {
+    legs.push({ leg: p.leg, from: new Date(startMs + acc * 1000), to: new Date(startMs + (acc + p.durationS) * 1000) });
+    acc += p.durationS;
+    bounds.push(acc);
+  }
+  const totalS = acc;
+
+  const courses = plans.map(
+    (p): Course => ({
+      startHeadingDeg: p.leg === 'swim' ? 180 : p.leg === 'bike' ? 90 : p.leg === 'run' ? 270 : 0,
+      turn: p.leg === 'run' ? 1 : -1,
+      laps: p.leg === 'run' ? 2 : 1,
+      wobblePhase: rng.range(0, 2 * Math.PI),
+      hillLen1: rng.range(18_000, 26_000),
+      hillLen2: rng.range(5_000, 8_000),
+    }),
+  );
+
+  // Pass 1: physiology and distance. Positions come in pass 2, once each leg's real length is
+  // known, so every loop closes back at the transition area.
+  const points: GarminTrackPoint[] = [];
+  const moves: Array<{ legIdx: number; legDistBefore: number; step: number; jogHeading: number }> = [];
+  const legLength = plans.map(() => 0);
+  let totalDist = 0;
+  let legIdx = 0;
+  let legDist = 0;
+  let hr = 138; // smoothed so heart rate lags effort like a real one
+  let hrDropout = 0;
+  let hadDropout = false;
+
+  const steps = Math.round(totalS / interval);
+  for (let k = 0; k <= steps; k++) {
+    const t = k * interval; // integer step count avoids float drift for fractional intervals
+    while (legIdx < plans.length - 1 && t >= bounds[legIdx]) {
+      legIdx++;
+      legDist = 0;
+    }
+    const plan = plans[legIdx];
+    const course = courses[legIdx];
+    const legStartS = legIdx === 0 ? 0 : bounds[legIdx - 1];
+    const legFrac = (t - legStartS) / plan.durationS;
+    const bare = points.length < BARE_START_POINTS;
+
+    let status: 'MOVING' | 'STATIONARY' = 'MOVING';
+    let speed = 0;
+    let cadence: number | null | undefined;
+    let power: number | undefined;
+    let hrTarget = 140;
+    let hrRange: [number, number] = [130, 160];
+    let altitude = BASE_ALT;
+    let jogHeading = 0;
+
+    const grade = hillGrade(plan.leg, legDist, course);
+    switch (plan.leg) {
+      case 'swim':
+        speed = clamp(1.0 + rng.gauss() * 0.06, 0.85, 1.15);
+        // Stroke rate is often missing from open-water swims.
+        cadence = rng.chance(0.15) ? null : Math.round(clamp(30 + rng.gauss() * 1.5, 25, 35));
+        hrTarget = 142 + rng.gauss() * 3;
+        hrRange = [135, 150];
+        altitude = BASE_ALT + rng.gauss() * 0.2;
+        break;
+      case 't1':
+      case 't2':
+        // Mostly standing (changing gear), with short jogs through the transition zone.
+        if (rng.chance(0.7)) {
+          status = 'STATIONARY';
+        } else {
+          speed = rng.range(1.2, 2.2);
+          jogHeading = rng.range(0, 360);
+        }
+        altitude = BASE_ALT + rng.gauss() * 0.2;
+        break;
+      case 'bike':
+        speed = clamp(10.3 - grade * 60 + rng.gauss() * 0.3, 8, 12);
+        power = Math.round(clamp(205 + grade * 1200 + rng.gauss() * 15, 150, 260));
+        cadence = Math.round(clamp(88 + rng.gauss() * 2.5, 80, 95));
+        hrTarget = 137 + (power - 205) * 0.15 + legFrac * 8;
+        altitude = hillAltitude(plan.leg, legDist, course);
+        break;
+      case 'run':
+        speed = clamp(3.3 - grade * 8 + rng.gauss() * 0.08, 3.0, 3.6);
+        // Garmin reports strides (one per leg cycle) per minute for running; consumers double it.
+        cadence = Math.round(clamp(88 + rng.gauss() * 1.2, 84, 92));
+        hrTarget = 150 + legFrac * 15 + rng.gauss() * 2;
+        hrRange = [145, 170];
+        altitude = hillAltitude(plan.leg, legDist, course);
+        break;
+    }
+    if (bare) {
+      status = 'STATIONARY';
+      speed = 0;
+    }
+
+    const step = t === 0 ? 0 : speed * interval;
+    moves.push({ legIdx, legDistBefore: legDist, step, jogHeading });
+    legDist += step;
+    totalDist += step;
+    legLength[legIdx] = legDist;
+    hr += (hrTarget - hr) * 0.25 + rng.gauss() * 0.8;
+
+    const iso = new Date(startMs + t * 1000).toISOString();
+    const p: GarminTrackPoint = {
+      dateTime: iso,
+      reportedTime: iso,
+      position: undefined, // filled in pass 2; keeps Garmin's field order in JSON
+      altitude: round(altitude, 1),
+      pointStatus: status,
+      activityType: plan.activityType,
+      eventTypes: ['WAYPOINT'],
+      elevationSource: 'BAROMETER',
+    };
+    if (!bare) {
+      p.speed = round(speed, 2);
+      p.speedMetersPerSec = round(speed, 2);
+      p.totalDistanceMeters = round(totalDist, 1);
+      p.totalDurationSecs = t;
+      // Sensor dropout: a short run of points without heart rate (field absent, never 0).
+      if (hrDropout === 0 && rng.chance(0.004)) hrDropout = rng.int(1, 4);
+      if (hrDropout > 0) {
+        hrDropout--;
+        hadDropout = true;
+      } else {
+        p.heartRateBeatsPerMin = Math.round(clamp(hr, hrRange[0], hrRange[1]));
+      }
+      if (cadence !== undefined) p.cadenceCyclesPerMin = cadence;
+      if (power !== undefined) p.powerWatts = power;
+    }
+    points.push(p);
+  }
+
+  // Pass 2: walk each leg's loop; heading is a function of the fraction of the leg covered.
+  let lat = START_LAT;
+  let lon = START_LON;
+  for (let i = 0; i < points.length; i++) {
+    const { legIdx: li, legDistBefore, step, jogHeading } = moves[i];
+    if (step > 0) {
+      let heading = jogHeading;
+      if (plans[li].activityType !== 'TRANSITION') {
+        const c = courses[li];
+        const lapLen = Math.max(1, legLength[li] / c.laps);
+        const frac = (legDistBefore + step / 2) / lapLen;
+        heading = c.startHeadingDeg + c.turn * 360 * frac + 12 * Math.sin(2 * Math.PI * 3 * frac + c.wobblePhase);
+      }
+      const rad = (heading * Math.PI) / 180;
+      lat += (step * Math.cos(rad)) / M_PER_DEG_LAT;
+      lon += (step * Math.sin(rad)) / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180));
+    }
+    points[i].position = { lat: round(lat, 7), lon: round(lon, 7) };
+  }
+
+  // Guarantee at least one dropout so consumers always meet the case, whatever the seed.
+  if (!hadDropout && points.length > BARE_START_POINTS + 2) {
+    delete points[Math.floor(points.length * 0.4)].heartRateBeatsPerMin;
+  }
+
+  const last = points[points.length - 1];
+  last.eventTypes = ['END'];
+
+  return {
+    points,
+    start: new Date(startMs),
+    end: new Date(startMs + steps * interval * 1000),
+    legs,
+  };
+}
+
+/** Rolling hills for the bike (100-400 m) and gentle ones for the run; flat elsewhere. */
+function hillAltitude(leg: LegKind, d: number, c: Course): number {
+  if (leg === 'bike') {
+    return BASE_ALT + 90 * Math.sin((2 * Math.PI * d) / c.hillLen1) + 50 * Math.sin((2 * Math.PI * d) / c.hillLen2);
+  }
+  if (leg === 'run') return BASE_ALT + 12 * Math.sin((2 * Math.PI * d) / 3500);
+  return BASE_ALT;
+}
+
+/** Slope (rise/run) at distance d, used to couple speed and power to the terrain. */
+function hillGrade(leg: LegKind, d: number, c: Course): number {
+  if (leg === 'bike') {
+    return (
+      ((90 * 2 * Math.PI) / c.hillLen1) * Math.cos((2 * Math.PI * d) / c.hillLen1) +
+      ((50 * 2 * Math.PI) / c.hillLen2) * Math.cos((2 * Math.PI * d) / c.hillLen2)
+    );
+  }
+  if (leg === 'run') return ((12 * 2 * Math.PI) / 3500) * Math.cos((2 * Math.PI * d) / 3500);
+  return 0;
+}

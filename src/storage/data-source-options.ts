@@ -1,0 +1,32 @@
+import { DataSourceOptions } from 'typeorm';
+import { Init1764000000000 } from './migrations/1764000000000-init';
+import { RaceSessionEntity } from './race-session.entity';
+import { TrackpointEntity } from './trackpoint.entity';
+
+export const ENTITIES = [RaceSessionEntity, TrackpointEntity];
+export const MIGRATIONS = [Init1764000000000];
+
+/**
+ * SQLite (better-sqlite3, the driver TypeORM 1.x supports) in WAL mode so readers never wait for
+ * the poller's writes. synchronous=NORMAL is durable against a process crash in WAL mode; an OS
+ * crash can lose the newest transaction, which the next poll re-fetches from Garmin anyway.
+ * Migrations are applied at boot; schema synchronisation is never used.
+ */
+export function sqliteOptions(dbPath: string): DataSourceOptions {
+  return {
+    type: 'better-sqlite3',
+    database: dbPath,
+    enableWAL: true,
+    timeout: 5000,
+    statementCacheSize: 200,
+    prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+    },
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error', 'migration'],
+  };
+}

@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../config/app-config';
+import { sqliteOptions } from './data-source-options';
+import { TrackStore } from './track-store.service';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ ...sqliteOptions(config.dbPath), retryAttempts: 0 }),
+    }),
+  ],
+  providers: [TrackStore],
+  exports: [TrackStore],
+})
+export class StorageModule {}

@@ -1,0 +1,221 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { promises as fs } from 'node:fs';
+import { DataSource, EntityManager, In } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { RaceSessionEntity } from './race-session.entity';
+import { TrackpointEntity } from './trackpoint.entity';
+import { TrackpointRecord } from './trackpoint.types';
+
+const POINT_COLUMNS = [
+  'session_id', 'time', 'lat', 'lon', 'altitude_m', 'speed_mps', 'distance_m', 'duration_s',
+  'heart_rate', 'cadence', 'power', 'activity_type', 'leg', 'status',
+] as const;
+
+/** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 200;
+
+export interface StoreStats {
+  races: number;
+  active_races: number;
+  points: number;
+  db_bytes: number | null;
+}
+
+export type SessionPatch = Partial<Omit<RaceSessionEntity, 'id'>>;
+
+export type SessionCounters = Partial<
+  Record<'polls' | 'pollErrors' | 'rejectedPoints' | 'analysisRuns' | 'analysisErrors' | 'alertsSent', number>
+>;
+
+/**
+ * Every read and write of races and trackpoints goes through here, in intent-named methods, so the
+ * rest of the service never writes SQL and a PostgreSQL backend only touches this folder.
+ */
+@Injectable()
+export class TrackStore {
+  private readonly insertSql = new Map<number, string>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get sessions() {
+    return this.dataSource.getRepository(RaceSessionEntity);
+  }
+
+  async createSession(session: RaceSessionEntity): Promise<RaceSessionEntity> {
+    return this.sessions.save(session);
+  }
+
+  findSession(id: string): Promise<RaceSessionEntity | null> {
+    return this.sessions.findOneBy({ id });
+  }
+
+  findActiveSessions(): Promise<RaceSessionEntity[]> {
+    return this.sessions.find({ where: { state: 'active' }, order: { startedAt: 'ASC' } });
+  }
+
+  /** Active sessions first, then the most recently started finished ones. */
+  async listSessions(limit = 100): Promise<RaceSessionEntity[]> {
+    const active = await this.findActiveSessions();
+    const recent = await this.sessions.find({
+      where: { state: In(['finished', 'stopped']) },
+      order: { startedAt: 'DESC' },
+      take: Math.max(0, limit - active.length),
+    });
+    return [...active, ...recent];
+  }
+
+  async updateSession(id: string, patch: SessionPatch): Promise<void> {
+    await this.sessions.update({ id }, asUpdate({ ...patch, updatedAt: Date.now() }));
+  }
+
+  /** Adds to counters atomically (no read-modify-write race between poll and analysis). */
+  async incrementSession(id: string, counters: SessionCounters, patch: SessionPatch = {}): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.applyCounters(manager, id, counters);
+      await manager.update(RaceSessionEntity, { id }, asUpdate({ ...patch, updatedAt: Date.now() }));
+    });
+  }
+
+  private async applyCounters(manager: EntityManager, id: string, counters: SessionCounters): Promise<void> {
+    for (const [column, by] of Object.entries(counters)) {
+      if (by) await manager.increment(RaceSessionEntity, { id }, column, by);
+    }
+  }
+
+  /**
+   * Stores a polled batch in one transaction: points already stored (same session and time) are
+   * skipped, and the session's counters move with the rows actually inserted (and with
+   * `counters`, e.g. polls). When anything new arrived, last_point_at and
+   * last_new_point_received_at move too. Returns the number of new rows.
+   */
+  async insertPointsIgnoringDuplicates(sessionId: string, points: TrackpointRecord[], patch: SessionPatch = {}, counters: SessionCounters = {}): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const inserted = await this.insertChunks(manager, sessionId, points);
+      const update: SessionPatch = { ...patch, updatedAt: Date.now() };
+      if (inserted > 0) {
+        await manager.increment(RaceSessionEntity, { id: sessionId }, 'points', inserted);
+        const newest = points.reduce((max, p) => Math.max(max, p.time), 0);
+        const current = await manager.findOne(RaceSessionEntity, { where: { id: sessionId }, select: { id: true, lastPointAt: true } });
+        if (!current?.lastPointAt || newest > current.lastPointAt) update.lastPointAt = newest;
+        update.lastNewPointReceivedAt = Date.now();
+      }
+      await this.applyCounters(manager, sessionId, counters);
+      await manager.update(RaceSessionEntity, { id: sessionId }, asUpdate(update));
+      return inserted;
+    });
+  }
+
+  private async insertChunks(manager: EntityManager, sessionId: string, points: TrackpointRecord[]): Promise<number> {
+    let inserted = 0;
+    for (let start = 0; start < points.length; start += INSERT_CHUNK) {
+      const chunk = points.slice(start, start + INSERT_CHUNK);
+      const params: unknown[] = [];
+      for (const p of chunk) {
+        params.push(sessionId, p.time, p.lat, p.lon, p.altitudeM, p.speedMps, p.distanceM, p.durationS,
+          p.heartRate, p.cadence, p.power, p.activityType, p.leg, p.status);
+      }
+      // Structured result: `affected` counts rows actually inserted (conflicts skipped).
+      const result = await manager.queryRunner!.query(this.insertStatement(chunk.length), params, true);
+      inserted += result.affected ?? 0;
+    }
+    return inserted;
+  }
+
+  /** Multi-row INSERT ... ON CONFLICT DO NOTHING: valid in SQLite ≥3.24 and PostgreSQL alike. */
+  private insertStatement(rows: number): string {
+    let sql = this.insertSql.get(rows);
+    if (!sql) {
+      const postgres = this.dataSource.options.type === 'postgres';
+      let n = 0;
+      const row = () => `(${POINT_COLUMNS.map(() => (postgres ? `$${++n}` : '?')).join(',')})`;
+      const values = Array.from({ length: rows }, row).join(',');
+      sql = `INSERT INTO trackpoints (${POINT_COLUMNS.join(',')}) VALUES ${values} ON CONFLICT (session_id, time) DO NOTHING`;
+      this.insertSql.set(rows, sql);
+    }
+    return sql;
+  }
+
+  /** Points of one session with from ≤ time ≤ to, oldest first (a range scan on the primary key). */
+  async findWindow(sessionId: string, fromMs: number, toMs = Number.MAX_SAFE_INTEGER, limit?: number): Promise<TrackpointRecord[]> {
+    const query = this.dataSource
+      .getRepository(TrackpointEntity)
+      .createQueryBuilder('p')
+      .where('p.session_id = :sessionId AND p.time >= :fromMs AND p.time <= :toMs', { sessionId, fromMs, toMs })
+      .orderBy('p.time', 'ASC');
+    if (limit) query.limit(limit);
+    const rows = await query.getMany();
+    return rows.map(toRecord);
+  }
+
+  /** Newest stored point of a session, or null. */
+  async findLastPoint(sessionId: string): Promise<TrackpointRecord | null> {
+    const row = await this.dataSource.getRepository(TrackpointEntity).findOne({ where: { sessionId }, order: { time: 'DESC' } });
+    return row ? toRecord(row) : null;
+  }
+
+  countPoints(sessionId?: string): Promise<number> {
+    return this.dataSource.getRepository(TrackpointEntity).countBy(sessionId ? { sessionId } : {});
+  }
+
+  /** Cheap figures for health: counters from the sessions table, not a scan of trackpoints. */
+  async stats(): Promise<StoreStats> {
+    const row = await this.sessions
+      .createQueryBuilder('s')
+      .select('COUNT(*)', 'races')
+      .addSelect(`SUM(CASE WHEN s.state = 'active' THEN 1 ELSE 0 END)`, 'active')
+      .addSelect('COALESCE(SUM(s.points), 0)', 'points')
+      .getRawOne<{ races: string | number; active: string | number | null; points: string | number }>();
+    return {
+      races: Number(row?.races ?? 0),
+      active_races: Number(row?.active ?? 0),
+      points: Number(row?.points ?? 0),
+      db_bytes: await this.databaseBytes(),
+    };
+  }
+
+  /** Database answers a trivial query and no migration is pending. */
+  async isReady(): Promise<{ ok: boolean; detail: string }> {
+    if (!this.dataSource.isInitialized) return { ok: false, detail: 'database not initialised' };
+    try {
+      await this.dataSource.query('SELECT 1');
+      const pending = await this.dataSource.showMigrations();
+      return pending ? { ok: false, detail: 'migrations pending' } : { ok: true, detail: 'migrations applied' };
+    } catch (error) {
+      return { ok: false, detail: (error as Error).message };
+    }
+  }
+
+  private async databaseBytes(): Promise<number | null> {
+    const file = this.dataSource.options.database;
+    if (typeof file !== 'string' || file === ':memory:') return null;
+    let total = 0;
+    for (const suffix of ['', '-wal']) {
+      total += await fs.stat(file + suffix).then((s) => s.size, () => 0);
+    }
+    return total;
+  }
+}
+
+/** simple-json columns defeat TypeORM's deep-partial typing; the patch is a plain column map. */
+function asUpdate(patch: SessionPatch): QueryDeepPartialEntity<RaceSessionEntity> {
+  return patch as QueryDeepPartialEntity<RaceSessionEntity>;
+}
+
+function toRecord(row: TrackpointEntity): TrackpointRecord {
+  return {
+    time: row.time,
+    lat: row.lat,
+    lon: row.lon,
+    altitudeM: row.altitudeM,
+    speedMps: row.speedMps,
+    distanceM: row.distanceM,
+    durationS: row.durationS,
+    heartRate: row.heartRate,
+    cadence: row.cadence,
+    power: row.power,
+    activityType: row.activityType,
+    leg: row.leg,
+    status: row.status,
+  };
+}

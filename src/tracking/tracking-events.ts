@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
+import { TrackpointRecord } from '../storage/trackpoint.types';
+
+export interface PointsIngested {
+  sessionId: string;
+  /** The newly stored points of this poll, oldest first. */
+  points: TrackpointRecord[];
+}
+
+export interface SessionLifecycle {
+  sessionId: string;
+  kind: 'started' | 'resumed' | 'stopped';
+  reason?: string;
+}
+
+/**
+ * In-process notifications from the tracker, so analysis/alerts/dashboards can react to new points
+ * without the tracker knowing about them. Subscribers must not throw or block.
+ */
+@Injectable()
+export class TrackingEvents {
+  readonly pointsIngested = new Subject<PointsIngested>();
+  readonly lifecycle = new Subject<SessionLifecycle>();
+}

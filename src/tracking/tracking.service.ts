@@ -1,0 +1,153 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConflictError, InputError, NotFoundError } from '../common/errors';
+import { mergeThresholds, pickThresholds } from '../control/thresholds';
+import { RaceSessionEntity } from '../storage/race-session.entity';
+import { TrackStore } from '../storage/track-store.service';
+import { GarminClient, GarminConnection, GarminError } from './garmin.client';
+import { resolveRaceConfig } from './race-config';
+import { toSessionStatus, toTrackpointView, SessionStatus, TrackpointView } from './session-status';
+import { ParsedShareUrl, redactShareUrl } from './share-url';
+import { Tracker } from './tracker.service';
+import { TrackingEvents } from './tracking-events';
+
+export interface PointsWindow {
+  session_id: string;
+  from: string;
+  count: number;
+  points: TrackpointView[];
+}
+
+/**
+ * What people (REST) and Claude (MCP) can do with tracked sessions. Both faces call only this,
+ * so they behave the same and report the same errors.
+ */
+@Injectable()
+export class TrackingService {
+  private readonly logger = new Logger(TrackingService.name);
+  /** Concurrent starts of one session share one attempt (no second poller). */
+  private readonly starting = new Map<string, Promise<SessionStatus>>();
+
+  constructor(
+    private readonly store: TrackStore,
+    private readonly tracker: Tracker,
+    private readonly garmin: GarminClient,
+    private readonly events: TrackingEvents,
+  ) {}
+
+  /** Starts tracking a share URL, or returns the session already tracking it. */
+  async start(url: string, raceConfig: Record<string, unknown> = {}): Promise<{ created: boolean; status: SessionStatus }> {
+    const share = await this.garmin.resolveShareUrl(url);
+    if (this.tracker.isTracking(share.sessionId)) return { created: false, status: await this.status(share.sessionId) };
+    const pending = this.starting.get(share.sessionId);
+    if (pending) return { created: false, status: await pending };
+
+    const attempt = this.createAndLaunch(share, raceConfig);
+    this.starting.set(share.sessionId, attempt);
+    try {
+      return { created: true, status: await attempt };
+    } finally {
+      this.starting.delete(share.sessionId);
+    }
+  }
+
+  private async createAndLaunch(share: ParsedShareUrl, raceConfigInput: Record<string, unknown>): Promise<SessionStatus> {
+    const { sessionId, shareUrl } = share;
+    const existing = await this.store.findSession(sessionId);
+    const requested = pickThresholds(raceConfigInput);
+    const { thresholds, errors } = mergeThresholds(existing?.thresholds ?? {}, requested);
+    if (errors.length) throw new InputError(`race_config: ${errors.join('; ')}`, ['race_config']);
+    const raceConfig = resolveRaceConfig(raceConfigInput);
+    const thresholdsChanged = Object.keys(requested).length > 0;
+
+    // Check the session exists before storing it; a Garmin blip (5xx, timeout) does not block
+    // the start, the poller keeps retrying.
+    const conn = new GarminConnection(share);
+    try {
+      await this.garmin.handshake(conn);
+    } catch (error) {
+      if (error instanceof GarminError && error.kind === 'gone') {
+        throw new InputError(`url: Garmin has no live session ${sessionId} (404: unknown or expired). Check the share link.`, ['url']);
+      }
+      this.logger.warn({ msg: `starting despite Garmin error: ${(error as Error).message}`, sessionId });
+    }
+
+    const now = Date.now();
+    let session: RaceSessionEntity;
+    if (existing) {
+      // Restarting a finished race: keep its points and counters, track again.
+      await this.store.updateSession(sessionId, {
+        shareUrl, raceConfig: { ...raceConfig }, thresholds,
+        ...(thresholdsChanged ? { thresholdsUpdatedAt: now, thresholdsUpdatedBy: 'race_config' } : {}),
+        state: 'active', stopReason: null, stopDetail: null, stoppedAt: null, startedAt: now, lastNewPointReceivedAt: null,
+      });
+      session = (await this.store.findSession(sessionId))!;
+    } else {
+      session = await this.store.createSession(Object.assign(new RaceSessionEntity(), {
+        id: sessionId, shareUrl, raceConfig: { ...raceConfig }, thresholds, state: 'active',
+        stopReason: null, stopDetail: null, sessionName: null, athlete: null, garminStart: null, garminEnd: null,
+        postFrequencyS: null, startedAt: now, stoppedAt: null, updatedAt: now, lastPointAt: null,
+        lastNewPointReceivedAt: null, points: 0, polls: 0, pollErrors: 0, lastError: null, lastErrorAt: null,
+        lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
+        lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
+        thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null,
+      }));
+    }
+    const last = await this.store.findLastPoint(sessionId);
+    this.tracker.begin(session, last?.leg ?? null);
+    this.events.lifecycle.next({ sessionId, kind: 'started' });
+    this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl) });
+    return this.status(sessionId);
+  }
+
+  async stop(sessionId: string): Promise<SessionStatus> {
+    const session = await this.requireSession(sessionId);
+    if (session.state === 'active') await this.tracker.stop(sessionId, 'manual', 'stopped on request');
+    return this.status(sessionId);
+  }
+
+  async status(sessionId: string): Promise<SessionStatus> {
+    const session = await this.requireSession(sessionId);
+    const last = await this.store.findLastPoint(sessionId);
+    return toSessionStatus(session, this.tracker.runtime(sessionId), last?.leg ?? null);
+  }
+
+  async list(): Promise<SessionStatus[]> {
+    const sessions = await this.store.listSessions();
+    return sessions.map((s) => toSessionStatus(s, this.tracker.runtime(s.id), null));
+  }
+
+  /** Points of the last `minutes` before the newest stored point, or since an ISO time. */
+  async points(sessionId: string, window: { minutes?: number; since?: string }): Promise<PointsWindow> {
+    const session = await this.requireSession(sessionId);
+    let from: number;
+    if (window.since) {
+      from = Date.parse(window.since);
+      if (!Number.isFinite(from)) throw new InputError('since must be an ISO-8601 time', ['since']);
+    } else {
+      const minutes = window.minutes ?? 10;
+      if (!(minutes > 0)) throw new InputError('minutes must be a positive number', ['minutes']);
+      // Anchored at the newest point so finished races and replays answer too.
+      from = (session.lastPointAt ?? Date.now()) - minutes * 60_000;
+    }
+    const points = await this.store.findWindow(sessionId, from);
+    return { session_id: sessionId, from: new Date(from).toISOString(), count: points.length, points: points.map(toTrackpointView) };
+  }
+
+  /** The session a request means: the given id, or the only active one. */
+  async resolveSessionId(sessionId?: string | null): Promise<string> {
+    if (sessionId) {
+      await this.requireSession(sessionId);
+      return sessionId;
+    }
+    const active = this.tracker.activeSessionIds();
+    if (active.length === 1) return active[0];
+    if (active.length === 0) throw new ConflictError('no session is being tracked: start one first, or pass session_id');
+    throw new ConflictError(`${active.length} sessions are active (${active.join(', ')}): pass session_id to choose one`);
+  }
+
+  async requireSession(sessionId: string): Promise<RaceSessionEntity> {
+    const session = await this.store.findSession(sessionId);
+    if (!session) throw new NotFoundError(`no session ${sessionId}: list sessions with GET /sessions`);
+    return session;
+  }
+}
