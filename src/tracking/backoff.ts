@@ -44,7 +44,7 @@ export function backoffDelayMs(
   let r = Number(random());
   if (!Number.isFinite(r)) r = 0.5;
   r = Math.min(1, Math.max(0, r));
-  return Math.round(centre * (1 + 0));
+  return Math.round(centre * (1 + BACKOFF_JITTER * (2 * r - 1)));
 }
 
 /**

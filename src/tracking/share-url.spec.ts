@@ -53,6 +53,10 @@ describe('cleanPastedUrl', () => {
     expect(cleanPastedUrl(`https://livetrack.garmin.com/session/${ID}?token=AB12CD`)).toBe(
       `https://livetrack.garmin.com/session/${ID}?token=AB12CD`,
     );
+    // "=41" would decode to "A" if this were QP; it is not.
+    expect(cleanPastedUrl(`https://livetrack.garmin.com/session/${ID}?token=41B2C3`)).toBe(
+      `https://livetrack.garmin.com/session/${ID}?token=41B2C3`,
+    );
   });
 
   it('removes line wraps and spaces inside the URL', () => {
