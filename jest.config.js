@@ -1,5 +1,5 @@
 // Two projects: fast unit specs beside the code, and e2e specs in test/ that boot the real app.
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }];
 module.exports = {
   projects: [
     {

@@ -27,7 +27,9 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
       fields.push(path);
       for (const text of Object.values(error.constraints)) {
         // class-validator names the leaf property only; say where it sits.
-        details.push(parent && text.startsWith(error.property) ? `${parent}.${text}` : text);
+        if (!parent) details.push(text);
+        else if (text.startsWith(`property ${error.property} `)) details.push(`property ${path}${text.slice(9 + error.property.length)}`);
+        else details.push(text.startsWith(error.property) ? `${parent}.${text}` : text);
       }
     }
     if (error.children?.length) {
@@ -51,6 +53,12 @@ export class RequestValidationError extends BadRequestException {
 export function validationExceptionFactory(errors: ValidationError[]): RequestValidationError {
   const { fields, details } = flattenValidationErrors(errors);
   return new RequestValidationError(fields, details);
+}
+
+function statusText(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return 'Error';
+  return name.toLowerCase().split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
 }
 
 @Catch()
@@ -102,7 +110,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
     const body: ErrorBody = {
       statusCode: status,
-      error: HttpStatus[status]?.toString().replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+      error: statusText(status),
       message: redactSecrets(message),
       ...(fields ? { fields } : {}),
       ...(details ? { details: details.map(redactSecrets) } : {}),

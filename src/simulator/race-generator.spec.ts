@@ -16,6 +16,9 @@ const num = (v: unknown): number => {
   if (typeof v !== 'number') throw new Error(`expected number, got ${String(v)}`);
   return v;
 };
+/** Points whose numeric field (when present and not null) lies outside [lo, hi]. */
+const outside = (points: GarminTrackPoint[], field: keyof GarminTrackPoint, lo: number, hi: number) =>
+  points.filter((p) => p[field] !== undefined && p[field] !== null && !(num(p[field]) >= lo && num(p[field]) <= hi));
 const ofType = (points: GarminTrackPoint[], type: string) => points.filter((p) => p.activityType === type);
 
 /** Distance in metres between two positions (equirectangular is plenty at these scales). */
@@ -65,22 +68,23 @@ describe('generateTriathlon', () => {
   it('uses ISO Z timestamps on a regular grid and accumulating totals', () => {
     expect(points[0].dateTime).toBe('2026-06-01T07:00:00.000Z');
     expect(points[1].dateTime).toBe('2026-06-01T07:00:05.000Z');
-    let prevDist = 0;
-    let prevDur = -1;
-    for (let i = 0; i < points.length; i++) {
-      const p = points[i];
-      expect(p.dateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      expect(Date.parse(String(p.dateTime))).toBe(START.getTime() + i * 5000);
-      if (p.totalDistanceMeters !== undefined) {
-        expect(num(p.totalDistanceMeters)).toBeGreaterThanOrEqual(prevDist);
-        expect(num(p.totalDurationSecs)).toBeGreaterThan(prevDur);
-        expect(p.speed).toBe(p.speedMetersPerSec);
-        prevDist = num(p.totalDistanceMeters);
-        prevDur = num(p.totalDurationSecs);
-      }
-    }
+    const badTime = points.filter(
+      (p, i) =>
+        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(String(p.dateTime)) ||
+        Date.parse(String(p.dateTime)) !== START.getTime() + i * 5000,
+    );
+    expect(badTime).toEqual([]);
+    const withTotals = points.filter((p) => p.totalDistanceMeters !== undefined);
+    const badTotals = withTotals.filter(
+      (p, i) =>
+        p.speed !== p.speedMetersPerSec ||
+        (i > 0 &&
+          (num(p.totalDistanceMeters) < num(withTotals[i - 1].totalDistanceMeters) ||
+            num(p.totalDurationSecs) <= num(withTotals[i - 1].totalDurationSecs))),
+    );
+    expect(badTotals).toEqual([]);
     expect(race.end.toISOString()).toBe(points[points.length - 1].dateTime);
-    expect(prevDist).toBeGreaterThan(90_000); // 1.9 + 90 + 21 km, give or take
+    expect(num(points[points.length - 1].totalDistanceMeters)).toBeGreaterThan(90_000); // ~1.9 + 90 + 21 km
   });
 
   it('starts with bare STATIONARY points and ends with END', () => {
@@ -94,65 +98,61 @@ describe('generateTriathlon', () => {
   });
 
   it('leaves absent sensor values absent, never 0, and has at least one heart-rate dropout', () => {
-    for (const p of points) {
-      for (const f of ['heartRateBeatsPerMin', 'cadenceCyclesPerMin', 'powerWatts'] as const) {
-        expect(p[f]).not.toBe(0);
-      }
-    }
-    const moving = points.slice(3);
-    expect(moving.some((p) => p.heartRateBeatsPerMin === undefined && !('heartRateBeatsPerMin' in p))).toBe(true);
+    const zeros = points.filter((p) => p.heartRateBeatsPerMin === 0 || p.cadenceCyclesPerMin === 0 || p.powerWatts === 0);
+    expect(zeros).toEqual([]);
+    expect(points.slice(3).some((p) => !('heartRateBeatsPerMin' in p))).toBe(true);
   });
 
   it('keeps sport-specific values plausible', () => {
     const swim = ofType(points, 'SWIMMING').slice(3);
-    for (const p of swim) {
-      expect(p).not.toHaveProperty('powerWatts');
-      if (p.cadenceCyclesPerMin !== null) expect(num(p.cadenceCyclesPerMin)).toBeGreaterThanOrEqual(25);
-      if (p.cadenceCyclesPerMin !== null) expect(num(p.cadenceCyclesPerMin)).toBeLessThanOrEqual(35);
-      if (p.heartRateBeatsPerMin !== undefined) expect(num(p.heartRateBeatsPerMin)).toBeGreaterThanOrEqual(135);
-      if (p.heartRateBeatsPerMin !== undefined) expect(num(p.heartRateBeatsPerMin)).toBeLessThanOrEqual(150);
-    }
+    expect(swim.filter((p) => 'powerWatts' in p)).toEqual([]);
+    expect(outside(swim, 'cadenceCyclesPerMin', 25, 35)).toEqual([]);
+    expect(swim.some((p) => p.cadenceCyclesPerMin === null)).toBe(true); // stroke rate sometimes missing
+    expect(outside(swim, 'heartRateBeatsPerMin', 135, 150)).toEqual([]);
+
     const transition = ofType(points, 'TRANSITION');
     expect(transition.filter((p) => p.pointStatus === 'STATIONARY').length).toBeGreaterThan(transition.length / 2);
 
     const bike = ofType(points, 'CYCLING');
-    for (const p of bike) {
-      expect(num(p.powerWatts)).toBeGreaterThanOrEqual(150);
-      expect(num(p.powerWatts)).toBeLessThanOrEqual(260);
-      expect(num(p.cadenceCyclesPerMin)).toBeGreaterThanOrEqual(80);
-      expect(num(p.cadenceCyclesPerMin)).toBeLessThanOrEqual(95);
-      expect(num(p.speedMetersPerSec)).toBeGreaterThanOrEqual(8);
-      expect(num(p.speedMetersPerSec)).toBeLessThanOrEqual(12);
-      expect(num(p.altitude)).toBeGreaterThanOrEqual(100);
-      expect(num(p.altitude)).toBeLessThanOrEqual(400);
-    }
+    expect(bike.filter((p) => typeof p.powerWatts !== 'number')).toEqual([]);
+    expect(outside(bike, 'powerWatts', 150, 260)).toEqual([]);
+    expect(outside(bike, 'cadenceCyclesPerMin', 80, 95)).toEqual([]);
+    expect(outside(bike, 'heartRateBeatsPerMin', 130, 160)).toEqual([]);
+    expect(outside(bike, 'speedMetersPerSec', 8, 12)).toEqual([]);
+    expect(outside(bike, 'altitude', 100, 400)).toEqual([]);
     expect(new Set(bike.map((p) => p.powerWatts)).size).toBeGreaterThan(30);
     const alts = bike.map((p) => num(p.altitude));
     expect(Math.max(...alts) - Math.min(...alts)).toBeGreaterThan(100);
 
     const run = ofType(points, 'RUNNING');
-    for (const p of run) {
-      // strides per minute, not steps
-      expect(num(p.cadenceCyclesPerMin)).toBeGreaterThanOrEqual(84);
-      expect(num(p.cadenceCyclesPerMin)).toBeLessThanOrEqual(92);
-      expect(num(p.speedMetersPerSec)).toBeGreaterThanOrEqual(3);
-      expect(num(p.speedMetersPerSec)).toBeLessThanOrEqual(3.6);
-      if (p.heartRateBeatsPerMin !== undefined) expect(num(p.heartRateBeatsPerMin)).toBeGreaterThanOrEqual(145);
-      if (p.heartRateBeatsPerMin !== undefined) expect(num(p.heartRateBeatsPerMin)).toBeLessThanOrEqual(170);
-    }
+    expect(outside(run, 'cadenceCyclesPerMin', 84, 92)).toEqual([]); // strides per minute, not steps
+    expect(outside(run, 'speedMetersPerSec', 3, 3.6)).toEqual([]);
+    expect(outside(run, 'heartRateBeatsPerMin', 145, 170)).toEqual([]);
   });
 
   it('forms a continuous path near the start that returns to it', () => {
-    const first = points[0].position as { lat: number; lon: number };
-    expect(first).toEqual({ lat: 46.5, lon: 6.6 });
-    for (let i = 1; i < points.length; i++) {
-      const v = Math.max(num(points[i].speedMetersPerSec ?? 0), 1);
-      expect(metres(points[i - 1], points[i])).toBeLessThanOrEqual(v * 5 * 1.2 + 1);
-      const pos = points[i].position as { lat: number; lon: number };
-      expect(Math.abs(pos.lat - 46.5)).toBeLessThan(0.5);
-      expect(Math.abs(pos.lon - 6.6)).toBeLessThan(0.5);
-    }
+    expect(points[0].position).toEqual({ lat: 46.5, lon: 6.6 });
+    const jumps = points.filter(
+      (p, i) => i > 0 && metres(points[i - 1], p) > Math.max(num(p.speedMetersPerSec ?? 0), 1) * 5 * 1.2 + 1,
+    );
+    expect(jumps).toEqual([]);
+    const far = points.filter((p) => {
+      const pos = p.position as { lat: number; lon: number };
+      return Math.abs(pos.lat - 46.5) > 0.5 || Math.abs(pos.lon - 6.6) > 0.5;
+    });
+    expect(far).toEqual([]);
     expect(metres(points[0], points[points.length - 1])).toBeLessThan(1500);
+  });
+
+  it.each([1, 2, 3, 99, 123456])('stays well-formed for seed %i', (seed) => {
+    const r = generateTriathlon({ seed, start: START, scale: 0.2 });
+    const runs: unknown[] = [];
+    for (const p of r.points) if (runs[runs.length - 1] !== p.activityType) runs.push(p.activityType);
+    expect(runs).toEqual(['SWIMMING', 'TRANSITION', 'CYCLING', 'TRANSITION', 'RUNNING']);
+    expect(r.points.slice(0, 3).every((p) => p.pointStatus === 'STATIONARY' && !('heartRateBeatsPerMin' in p))).toBe(true);
+    expect(r.points.filter((p) => p.heartRateBeatsPerMin === 0 || p.cadenceCyclesPerMin === 0)).toEqual([]);
+    expect(r.points.slice(3).some((p) => !('heartRateBeatsPerMin' in p))).toBe(true);
+    expect(r.points[r.points.length - 1].eventTypes).toEqual(['END']);
   });
 
   it('honours scale and pointIntervalS', () => {
