@@ -25,7 +25,7 @@ export class RaceConfigDto extends ThresholdFieldsDto {
   analyze_window_min?: number;
 
   @ApiPropertyOptional({ description: 'Stop when no new point arrived for this many minutes (decimals allowed)', default: 15 })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.05) @Max(1440)
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0.01) @Max(1440)
   stale_stop_min?: number;
 
   @ApiPropertyOptional({ description: 'Never stop on staleness before this many minutes of tracking (decimals allowed)', default: 30 })
