@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConflictError, InputError, NotFoundError } from '../common/errors';
+import { InputError, NotFoundError } from '../common/errors';
 import { mergeThresholds, pickThresholds } from '../control/thresholds';
 import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
@@ -141,8 +141,9 @@ export class TrackingService {
     }
     const active = this.tracker.activeSessionIds();
     if (active.length === 1) return active[0];
-    if (active.length === 0) throw new ConflictError('no session is being tracked: start one first, or pass session_id');
-    throw new ConflictError(`${active.length} sessions are active (${active.join(', ')}): pass session_id to choose one`);
+    // A missing required input, not a state conflict: 400 naming session_id (seed-compatible /control).
+    if (active.length === 0) throw new InputError('session_id is required: no session is being tracked (start one first, or pass session_id)', ['session_id']);
+    throw new InputError(`session_id is required: ${active.length} sessions are active (${active.join(', ')}); pass session_id to choose one`, ['session_id']);
   }
 
   async requireSession(sessionId: string): Promise<RaceSessionEntity> {

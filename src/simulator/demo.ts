@@ -1,0 +1,80 @@
+// `npm run demo`: the replay simulator and the service together, tracking a replayed triathlon,
+// so a new user sees live data within seconds. Works offline: everything runs on loopback.
+import 'reflect-metadata';
+import { createApp } from '../bootstrap';
+import { ConfigError, parseEnv } from '../config/app-config';
+import { JsonLogger } from '../common/json-logger';
+import { LiveTrackSimulator } from './livetrack-simulator';
+import { generateTriathlon } from './race-generator';
+
+const SPEEDUP = Number(process.env.DEMO_SPEEDUP ?? 30);
+const SIM_PORT = Number(process.env.DEMO_SIM_PORT ?? 38190);
+
+async function main(): Promise<void> {
+  // A fresh session id per run, so a replay never mixes with a previous demo's stored points.
+  const sim = new LiveTrackSimulator({ seed: Date.now() % 1_000_000_007 });
+  const simOrigin = await sim.start(SIM_PORT);
+  let config;
+  try {
+    config = parseEnv({
+      DB_PATH: './data/demo.db',
+      LOG_LEVEL: 'warn',
+      ...process.env,
+      // The demo must be allowed to track its own simulator.
+      LIVETRACK_ALLOWED_ORIGINS: [simOrigin, process.env.LIVETRACK_ALLOWED_ORIGINS].filter(Boolean).join(','),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Invalid configuration: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const race = generateTriathlon({ seed: 2026, start: new Date() });
+  const session = sim.addSession({ race, sessionName: 'Demo 70.3', athlete: 'Demo Athlete', postTrackPointFrequency: 2 });
+  const app = await createApp(config, { logger: new JsonLogger(config.logLevel, config.logFormat) });
+  await app.listen(config.port, config.host);
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+
+  sim.play(session.sessionId, SPEEDUP, { finishAtEnd: true });
+  const res = await fetch(`${base}/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
+    body: JSON.stringify({
+      url: sim.shareUrl(session.sessionId),
+      race_config: { race_name: 'Demo 70.3', race_type: 'triathlon', poll_interval_secs: 2, analyze_interval_secs: 120, hr_max: 150, power_max: 230, run_hr_max: 165 },
+    }),
+  });
+  if (!res.ok) throw new Error(`could not start the demo session: HTTP ${res.status} ${await res.text()}`);
+  const id = session.sessionId;
+  const hours = ((race.end.getTime() - race.start.getTime()) / 3_600_000).toFixed(1);
+  console.log(
+    [
+      '',
+      `livetrack-mcp demo: replaying a ${hours} h triathlon at ${SPEEDUP}x (${race.points.length} points)`,
+      `  status     ${base}/sessions/${id}`,
+      `  points     ${base}/sessions/${id}/points?minutes=10`,
+      `  sessions   ${base}/sessions`,
+      `  health     ${base}/health`,
+      `  swagger    ${base}/docs`,
+      `  MCP        ${base}${config.mcpPath} (Streamable HTTP), ${base}/sse (SSE)`,
+      `  simulator  ${simOrigin} (fake Garmin LiveTrack)`,
+      '',
+      'Ctrl-C to stop.',
+    ].join('\n'),
+  );
+
+  const shutdown = async () => {
+    await app.close();
+    await sim.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error) => {
+  console.error(`demo failed: ${(error as Error).message}`);
+  process.exit(1);
+});
