@@ -32,18 +32,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('livetrack-mcp')
-      .setDescription(
-        'Live race tracking from Garmin LiveTrack: sessions, trackpoints, thresholds, analysis and health. ' +
-          `MCP: Streamable HTTP at ${config.mcpPath}, SSE at /sse.`,
-      )
-      .setVersion(process.env.npm_package_version ?? '0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API_KEY, when the server sets one' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const options = new DocumentBuilder()
+    .setTitle('livetrack-mcp')
+    .setDescription(
+      'Live race tracking from Garmin LiveTrack: sessions, trackpoints, thresholds, analysis and health. ' +
+        `MCP: Streamable HTTP at ${config.mcpPath}, SSE at /sse.`,
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API_KEY, when the server sets one' })
+    .build();
+  // A factory: the OpenAPI document is built on the first /docs request, not during boot.
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, options), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
