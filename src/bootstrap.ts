@@ -32,7 +32,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 
-  const options = new DocumentBuilder()
+  const docOptions = new DocumentBuilder()
     .setTitle('livetrack-mcp')
     .setDescription(
       'Live race tracking from Garmin LiveTrack: sessions, trackpoints, thresholds, analysis and health. ' +
@@ -42,6 +42,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API_KEY, when the server sets one' })
     .build();
   // A factory: the OpenAPI document is built on the first /docs request, not during boot.
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, options), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docOptions), { jsonDocumentUrl: 'docs-json' });
   return app;
 }
