@@ -1,5 +1,16 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { TelegramModule } from '../telegram/telegram.module';
+import { TrackingModule } from '../tracking/tracking.module';
+import { AlertService } from './alert.service';
 import { AnalysisController } from './analysis.controller';
+import { AnalysisService } from './analysis.service';
+import { ClaudeRunnerClient } from './claude-runner.client';
 
-@Module({ controllers: [AnalysisController] })
+@Module({
+  imports: [HttpModule, TrackingModule, TelegramModule],
+  controllers: [AnalysisController],
+  providers: [AnalysisService, ClaudeRunnerClient, AlertService],
+  exports: [AnalysisService],
+})
 export class AnalysisModule {}

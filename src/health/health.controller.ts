@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config';
 import { TrackStore } from '../storage/track-store.service';
+import { TelegramClient } from '../telegram/telegram.client';
 import { Tracker } from '../tracking/tracker.service';
 
 @ApiTags('health')
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly store: TrackStore,
     private readonly tracker: Tracker,
     private readonly config: AppConfig,
+    private readonly telegram: TelegramClient,
   ) {}
 
   @Get()
@@ -61,7 +63,7 @@ export class HealthController {
     const indicator = this.indicators.check('integrations');
     return indicator.up({
       telegram: this.config.telegramBotToken
-        ? { enabled: true, api_base: this.config.telegramApiBase, default_chat: Boolean(this.config.telegramChatId) }
+        ? { enabled: true, api_base: this.config.telegramApiBase, default_chat: Boolean(this.config.telegramChatId), delivery: this.telegram.stats() }
         : { enabled: false, message: 'TELEGRAM_BOT_TOKEN is not set: Telegram delivery is off' },
       claude_runner: { url: this.config.claudeRunnerUrl },
       telemetry: this.config.otelEndpoint

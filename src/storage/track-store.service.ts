@@ -136,16 +136,26 @@ export class TrackStore {
     return sql;
   }
 
-  /** Points of one session with from ≤ time ≤ to, oldest first (a range scan on the primary key). */
+  /**
+   * Points of one session with from ≤ time ≤ to, oldest first: a range scan on the primary key.
+   * Plain SQL mapped straight to records; entity hydration cost more than the query itself.
+   */
   async findWindow(sessionId: string, fromMs: number, toMs = Number.MAX_SAFE_INTEGER, limit?: number): Promise<TrackpointRecord[]> {
-    const query = this.dataSource
-      .getRepository(TrackpointEntity)
-      .createQueryBuilder('p')
-      .where('p.session_id = :sessionId AND p.time >= :fromMs AND p.time <= :toMs', { sessionId, fromMs, toMs })
-      .orderBy('p.time', 'ASC');
-    if (limit) query.limit(limit);
-    const rows = await query.getMany();
-    return rows.map(toRecord);
+    const rows: RawPoint[] = await this.dataSource.query(
+      this.placeholders(
+        `SELECT ${SELECT_POINT} FROM trackpoints WHERE session_id = ? AND time >= ? AND time <= ? ORDER BY time ASC` +
+          (limit ? ` LIMIT ${Math.floor(limit)}` : ''),
+      ),
+      [sessionId, fromMs, toMs],
+    );
+    return rows.map(fromRaw);
+  }
+
+  /** `?` placeholders as the driver wants them (PostgreSQL numbers them). */
+  private placeholders(sql: string): string {
+    if (this.dataSource.options.type !== 'postgres') return sql;
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
   }
 
   /** Newest stored point of a session, or null. */
@@ -195,6 +205,43 @@ export class TrackStore {
     }
     return total;
   }
+}
+
+const SELECT_POINT =
+  'time, lat, lon, altitude_m, speed_mps, distance_m, duration_s, heart_rate, cadence, power, activity_type, leg, status';
+
+interface RawPoint {
+  time: number | string;
+  lat: number | null;
+  lon: number | null;
+  altitude_m: number | null;
+  speed_mps: number | null;
+  distance_m: number | null;
+  duration_s: number | null;
+  heart_rate: number | null;
+  cadence: number | null;
+  power: number | null;
+  activity_type: string | null;
+  leg: TrackpointRecord['leg'];
+  status: string | null;
+}
+
+function fromRaw(r: RawPoint): TrackpointRecord {
+  return {
+    time: Number(r.time),
+    lat: r.lat,
+    lon: r.lon,
+    altitudeM: r.altitude_m,
+    speedMps: r.speed_mps,
+    distanceM: r.distance_m,
+    durationS: r.duration_s,
+    heartRate: r.heart_rate,
+    cadence: r.cadence,
+    power: r.power,
+    activityType: r.activity_type,
+    leg: r.leg,
+    status: r.status,
+  };
 }
 
 /** simple-json columns defeat TypeORM's deep-partial typing; the patch is a plain column map. */

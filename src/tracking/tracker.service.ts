@@ -60,6 +60,9 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
   private readonly logger = new Logger(Tracker.name);
   private readonly pollers = new Map<string, Poller>();
   private shuttingDown = false;
+  /** Since boot: ticks run, and the worst delay between a tick's due time and its start. */
+  private ticks = 0;
+  private maxLagMs = 0;
 
   constructor(
     private readonly store: TrackStore,
@@ -107,7 +110,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     return { pollState: p.state, nextPollAt: p.nextPollAt, backoffUntil: p.backoffUntil > Date.now() ? p.backoffUntil : null };
   }
 
-  pollerStats(): { active_sessions: number; polling_now: number; backing_off: number } {
+  pollerStats(): { active_sessions: number; polling_now: number; backing_off: number; ticks: number; max_lag_ms: number } {
     let pollingNow = 0;
     let backingOff = 0;
     const now = Date.now();
@@ -115,7 +118,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       if (p.inFlight) pollingNow++;
       if (p.backoffUntil > now) backingOff++;
     }
-    return { active_sessions: this.pollers.size, polling_now: pollingNow, backing_off: backingOff };
+    return { active_sessions: this.pollers.size, polling_now: pollingNow, backing_off: backingOff, ticks: this.ticks, max_lag_ms: this.maxLagMs };
   }
 
   /** Starts polling a session already stored as active. */
@@ -176,8 +179,11 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
   private arm(poller: Poller, delayMs: number): void {
     this.clearTimer(poller);
     if (poller.stopped || this.shuttingDown) return;
-    poller.nextPollAt = Date.now() + delayMs;
+    const due = Date.now() + delayMs;
+    poller.nextPollAt = due;
     const handle = setTimeout(() => {
+      this.ticks++;
+      this.maxLagMs = Math.max(this.maxLagMs, Date.now() - due);
       poller.inFlight = this.tick(poller).finally(() => {
         poller.inFlight = null;
       });

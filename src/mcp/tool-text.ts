@@ -1,0 +1,113 @@
+// The short human texts tools answer with (the data itself travels as structuredContent). Pure.
+import type { SessionStatus } from '../tracking/session-status';
+import type { RaceSummary } from '../summary/race-summary';
+
+const UNITS: Record<string, string> = {
+  hr_max: 'bpm', hr_min: 'bpm', run_hr_max: 'bpm', run_hr_min: 'bpm',
+  power_max: 'W', power_min: 'W', cadence_min: 'rpm', run_cadence_min: 'spm',
+};
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export function distance(meters: number | null): string {
+  if (meters === null) return '? km';
+  return meters >= 1000 ? `${(meters / 1000).toFixed(2)} km` : `${Math.round(meters)} m`;
+}
+
+/** "hr_max 144 bpm, power_max 165 W", or "none set". */
+export function thresholdsText(thresholds: Record<string, number | null>): string {
+  const set = Object.entries(thresholds).filter(([, v]) => v !== null && v !== undefined);
+  return set.length ? set.map(([k, v]) => `${k} ${v} ${UNITS[k] ?? ''}`.trim()).join(', ') : 'none set';
+}
+
+function raceLabel(s: { race_name: string | null; session_id: string }): string {
+  return s.race_name ? `"${s.race_name}" (session ${s.session_id})` : `Session ${s.session_id}`;
+}
+
+export function statusText(s: SessionStatus): string {
+  const label = raceLabel(s);
+  const lastPoint = s.last_point_at ? `last point ${s.last_point_at}` : 'no point yet';
+  if (s.active) {
+    const fresh = s.stale_s === null ? '' : ` (new data ${s.stale_s} s ago)`;
+    const leg = s.current_leg ? `, leg ${s.current_leg}` : '';
+    const errors = s.poll_errors ? `, ${s.poll_errors} poll errors (last: ${s.last_error ?? 'n/a'})` : '';
+    return (
+      `${label} is being tracked${leg}: ${n(s.points)} points, ${lastPoint}${fresh}, tracking for ${duration(s.elapsed_s)}${errors}. ` +
+      `Thresholds: ${thresholdsText(s.thresholds)}. Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.`
+    );
+  }
+  const why = s.stop_reason ? ` (${s.stop_reason}${s.stop_detail ? `: ${s.stop_detail}` : ''})` : '';
+  return (
+    `${label} is ${s.state}${why} at ${s.stopped_at ?? 'unknown time'}: ${n(s.points)} points, ${lastPoint}. ` +
+    `Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.`
+  );
+}
+
+export function raceListText(races: Array<Pick<SessionStatus, 'session_id' | 'race_name' | 'state' | 'points' | 'started_at' | 'stop_reason'>>): string {
+  if (!races.length) return 'No races yet. Start one with start_tracking and the athlete\'s LiveTrack share link.';
+  const active = races.filter((r) => r.state === 'active').length;
+  const lines = races.map(
+    (r) => `- ${r.session_id}${r.race_name ? ` "${r.race_name}"` : ''}: ${r.state}${r.stop_reason ? ` (${r.stop_reason})` : ''}, ${n(r.points)} points, started ${r.started_at}`,
+  );
+  return `${races.length} race(s), ${active} active:\n${lines.join('\n')}`;
+}
+
+interface MetricStats {
+  avg: number | null;
+  max: number | null;
+}
+
+function metricText(name: string, m: MetricStats, unit: string): string | null {
+  if (m.avg === null) return null;
+  return `${name} avg ${Math.round(m.avg)}${m.max !== null ? ` (max ${Math.round(m.max)})` : ''} ${unit}`;
+}
+
+export function recentDataText(d: {
+  session_id: string;
+  minutes: number;
+  points: number;
+  current_leg: string | null;
+  note: string | null;
+  stats: { heart_rate: MetricStats; power: MetricStats; cadence: MetricStats };
+  thresholds: Record<string, number | null>;
+}): string {
+  if (d.points === 0) return `No points in the last ${d.minutes} min of session ${d.session_id} yet.`;
+  const cadenceUnit = d.current_leg === 'run' ? 'spm' : 'rpm';
+  const metrics = [
+    metricText('HR', d.stats.heart_rate, 'bpm'),
+    metricText('power', d.stats.power, 'W'),
+    metricText('cadence', d.stats.cadence, cadenceUnit),
+  ].filter(Boolean);
+  const shape = d.note ? `; ${d.note}` : '; every point returned';
+  return (
+    `Last ${d.minutes} min of session ${d.session_id}${d.current_leg ? ` (now on ${d.current_leg})` : ''}: ${n(d.points)} points${shape}. ` +
+    `${metrics.length ? metrics.join(', ') : 'no sensor data'}. Thresholds: ${thresholdsText(d.thresholds)}.`
+  );
+}
+
+export function summaryText(s: RaceSummary): string {
+  const why = s.stop_reason ? `, ${s.stop_reason}` : '';
+  const head =
+    `${raceLabel(s)}, ${s.state}${why}: ${duration(s.totals.duration_s)}, ${distance(s.totals.distance_m)}, ${n(s.totals.points)} points. ` +
+    `Alerts sent ${s.alerts_sent}, analysis cycles ${s.analysis.runs}.`;
+  const legs = s.legs.map((l) => {
+    const parts = [
+      `${l.leg}: ${duration(l.duration_s)}, ${distance(l.distance_m)}`,
+      metricText('HR', l.heart_rate, 'bpm'),
+      metricText('power', l.power, 'W'),
+      metricText('cadence', l.cadence, l.leg === 'run' ? 'spm' : 'rpm'),
+    ].filter(Boolean);
+    const over = Object.entries(l.time_over_thresholds_s).filter(([, v]) => v > 0);
+    if (over.length) parts.push(`beyond ${over.map(([k, v]) => `${k} for ${duration(v)}`).join(', ')}`);
+    return `- ${parts.join(', ')}`;
+  });
+  return legs.length ? `${head}\n${legs.join('\n')}` : `${head} No points stored.`;
+}

@@ -1,0 +1,174 @@
+import { HttpService } from '@nestjs/axios';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import type { AxiosResponse } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { InputError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
+
+export interface TelegramDelivery {
+  delivered: true;
+  chat_id: string;
+  message_id: number;
+}
+
+/** Delivery counters for /health (since boot). */
+export interface TelegramStats {
+  sent: number;
+  failed: number;
+  retries: number;
+  last_error: string | null;
+  last_error_at: string | null;
+}
+
+/** Telegram refuses longer messages. */
+export const TELEGRAM_MAX_TEXT = 4096;
+const CHAT_ID = /^(-?\d+|@[A-Za-z0-9_]{4,})$/;
+
+/** Why one attempt failed, and whether another attempt may help. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The one client for the Telegram Bot API (sendMessage). Used by threshold alerts and the
+ * send_coaching_message tool. Off when TELEGRAM_BOT_TOKEN is unset. The token is part of every
+ * request URL, so nothing from a request or an axios error is logged or returned unredacted.
+ */
+@Injectable()
+export class TelegramClient implements BeforeApplicationShutdown {
+  /** First attempt plus retries. */
+  static readonly MAX_ATTEMPTS = 4;
+  static readonly REQUEST_TIMEOUT_MS = 10_000;
+  /** A 429 asking us to wait longer than this is given up on rather than holding the message. */
+  static readonly MAX_RETRY_AFTER_S = 30;
+  /** 5xx / network retries wait this, doubling (scaled by LIVETRACK_BACKOFF_SCALE). */
+  static readonly RETRY_BASE_MS = 1_000;
+
+  private readonly logger = new Logger(TelegramClient.name);
+  private readonly closing = new AbortController();
+  private readonly counters: TelegramStats = { sent: 0, failed: 0, retries: 0, last_error: null, last_error_at: null };
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly config: AppConfig,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.telegramBotToken !== null;
+  }
+
+  stats(): TelegramStats {
+    return { ...this.counters };
+  }
+
+  beforeApplicationShutdown(): void {
+    // Cuts retry waits and in-flight requests short so shutdown is not held by Telegram.
+    this.closing.abort();
+  }
+
+  /**
+   * Sends `text` to `chatId` (default TELEGRAM_CHAT_ID). Retries 429 (honouring retry_after, bounded),
+   * 5xx and network failures a few times. Throws InputError when Telegram is off, no chat id is
+   * available or the text is unusable; Error when delivery failed.
+   */
+  async send(text: string, chatId?: string): Promise<TelegramDelivery> {
+    const token = this.config.telegramBotToken;
+    if (!token) throw new InputError('Telegram delivery is off: TELEGRAM_BOT_TOKEN is not set on the server');
+    const chat = chatId?.trim() || this.config.telegramChatId;
+    if (!chat) throw new InputError('no chat_id given and TELEGRAM_CHAT_ID is not set on the server', ['chat_id']);
+    if (!CHAT_ID.test(chat)) throw new InputError(`chat_id must be a numeric chat id or @channelname (got "${chat}")`, ['chat_id']);
+    if (typeof text !== 'string' || text.trim() === '') throw new InputError('text must be a non-empty message', ['text']);
+    if (text.length > TELEGRAM_MAX_TEXT) throw new InputError(`text is ${text.length} characters; Telegram takes at most ${TELEGRAM_MAX_TEXT}`, ['text']);
+
+    let lastError = 'not attempted';
+    for (let attempt = 1; attempt <= TelegramClient.MAX_ATTEMPTS; attempt++) {
+      try {
+        const messageId = await this.attempt(token, chat, text);
+        this.counters.sent++;
+        return { delivered: true, chat_id: chat, message_id: messageId };
+      } catch (error) {
+        lastError = this.redact(error instanceof AttemptError ? error.message : String((error as Error)?.message ?? error));
+        const retry = error instanceof AttemptError && error.retryable && attempt < TelegramClient.MAX_ATTEMPTS && !this.closing.signal.aborted;
+        this.logger.warn({ msg: `telegram sendMessage failed: ${lastError}`, attempt, retry });
+        if (!retry) break;
+        this.counters.retries++;
+        const wait = (error as AttemptError).retryAfterMs ?? TelegramClient.RETRY_BASE_MS * 2 ** (attempt - 1) * this.config.backoffScale;
+        await this.sleep(wait);
+      }
+    }
+    this.counters.failed++;
+    this.counters.last_error = lastError;
+    this.counters.last_error_at = new Date().toISOString();
+    throw new Error(`Telegram did not deliver the message: ${lastError}`);
+  }
+
+  private async attempt(token: string, chatId: string, text: string): Promise<number> {
+    let response: AxiosResponse;
+    try {
+      response = await firstValueFrom(
+        this.http.post(
+          `${this.config.telegramApiBase}/bot${token}/sendMessage`,
+          { chat_id: chatId, text },
+          { timeout: TelegramClient.REQUEST_TIMEOUT_MS, validateStatus: () => true, signal: this.closing.signal, proxy: false },
+        ),
+      );
+    } catch (error) {
+      // Only the code: an axios error carries the request URL, token included.
+      const e = error as { code?: string };
+      if (e.code === 'ERR_CANCELED') throw new AttemptError('cancelled by shutdown', null, false);
+      const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
+      throw new AttemptError(timedOut ? `no answer within ${TelegramClient.REQUEST_TIMEOUT_MS} ms` : `cannot reach the Bot API (${e.code ?? 'network error'})`, null, true);
+    }
+    const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as {
+      ok?: boolean;
+      result?: { message_id?: unknown };
+      description?: string;
+      parameters?: { retry_after?: unknown };
+    };
+    const messageId = body.result?.message_id;
+    if (response.status >= 200 && response.status < 300 && body.ok === true && typeof messageId === 'number') return messageId;
+
+    const detail = `HTTP ${response.status}${body.description ? `: ${body.description}` : ''}`;
+    if (response.status === 429) {
+      const after = Number(body.parameters?.retry_after ?? response.headers['retry-after'] ?? 1);
+      const seconds = Number.isFinite(after) && after >= 0 ? after : 1;
+      if (seconds > TelegramClient.MAX_RETRY_AFTER_S) {
+        throw new AttemptError(`${detail} (asked to wait ${seconds} s, more than ${TelegramClient.MAX_RETRY_AFTER_S} s)`, null, false);
+      }
+      throw new AttemptError(detail, seconds * 1000, true);
+    }
+    // 5xx may pass; 400 (chat not found), 401 (bad token), 403 (bot blocked) will not.
+    throw new AttemptError(response.status >= 200 && response.status < 300 ? `unexpected answer (${detail})` : detail, null, response.status >= 500);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.closing.signal;
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** Removes the bot token from any text (URLs in messages, descriptions echoing the path). */
+  redact(text: string): string {
+    return redactBotToken(text, this.config.telegramBotToken);
+  }
+}
+
+export function redactBotToken(text: string, token: string | null): string {
+  let out = String(text ?? '');
+  if (token) out = out.split(token).join('***');
+  return out.replace(/\/bot[^/\s?#]+/gi, '/bot***');
+}
