@@ -1,12 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AnalysisModule } from './analysis/analysis.module';
+import { ApiKeyGuard } from './common/api-key.guard';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ControlModule } from './control/control.module';
 import { HealthModule } from './health/health.module';
 import { McpFacadeModule } from './mcp/mcp.module';
 import { StorageModule } from './storage/storage.module';
+import { SummaryModule } from './summary/summary.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
@@ -21,9 +24,12 @@ export class AppModule {
         TrackingModule,
         ControlModule,
         AnalysisModule,
+        SummaryModule,
         HealthModule,
         McpFacadeModule.register(config),
       ],
+      // API_KEY (when set) on REST writes and the MCP transports; see ApiKeyGuard.
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };
   }
 }

@@ -1,10 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { McpModule, McpTransportType } from '@rekog/mcp-nest';
+import { AnalysisModule } from '../analysis/analysis.module';
+import { RequiresApiKey } from '../common/api-key.guard';
 import { AppConfig } from '../config/app-config';
+import { ControlModule } from '../control/control.module';
+import { SummaryModule } from '../summary/summary.module';
+import { TelegramModule } from '../telegram/telegram.module';
+import { TrackingModule } from '../tracking/tracking.module';
+import { CoachingTools } from './coaching.tools';
+import { RaceResources } from './race.resources';
+import { RaceTools } from './race.tools';
+
+const INSTRUCTIONS = [
+  'Live race tracking from Garmin LiveTrack. Typical flow: start_tracking with the athlete\'s share link and thresholds',
+  '(heart rate in bpm, power in watts, cadence in rpm on the bike / steps per minute on the run), then get_tracking_status and',
+  'get_recent_data to follow the race, update_thresholds when the athlete asks, send_coaching_message for short Telegram',
+  'messages, trigger_analysis for a full written analysis, and get_race_summary afterwards (list_races finds past races).',
+  'session_id may be left out while exactly one race is tracked.',
+].join(' ');
 
 /**
  * MCP over Streamable HTTP (MCP_PATH) and SSE (/sse + /messages). Transports are listed
- * explicitly: STDIO must never run inside the server process.
+ * explicitly: STDIO must never run inside the server process. The API key (when set) is enforced
+ * by the app-wide ApiKeyGuard on every route of the transport controllers, marked here.
  */
 @Module({})
 export class McpFacadeModule {
@@ -15,14 +33,21 @@ export class McpFacadeModule {
         McpModule.forRoot({
           name: 'livetrack-mcp',
           version: '0.1.0',
-          instructions: 'Live race tracking from Garmin LiveTrack: start tracking, read live data, adjust thresholds, coach the athlete.',
+          instructions: INSTRUCTIONS,
           transport: [McpTransportType.SSE, McpTransportType.STREAMABLE_HTTP],
           mcpEndpoint: config.mcpPath,
           sseEndpoint: 'sse',
           messagesEndpoint: 'messages',
+          decorators: [RequiresApiKey()],
           logging: false,
         }),
+        TrackingModule,
+        ControlModule,
+        SummaryModule,
+        AnalysisModule,
+        TelegramModule,
       ],
+      providers: [RaceTools, CoachingTools, RaceResources],
     };
   }
 }

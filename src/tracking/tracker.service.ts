@@ -63,6 +63,8 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
   /** Since boot: ticks run, and the worst delay between a tick's due time and its start. */
   private ticks = 0;
   private maxLagMs = 0;
+  /** Ticks that started a whole interval late: a poll slot was missed. */
+  private missedPolls = 0;
 
   constructor(
     private readonly store: TrackStore,
@@ -110,7 +112,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     return { pollState: p.state, nextPollAt: p.nextPollAt, backoffUntil: p.backoffUntil > Date.now() ? p.backoffUntil : null };
   }
 
-  pollerStats(): { active_sessions: number; polling_now: number; backing_off: number; ticks: number; max_lag_ms: number } {
+  pollerStats(): { active_sessions: number; polling_now: number; backing_off: number; ticks: number; max_lag_ms: number; missed_polls: number } {
     let pollingNow = 0;
     let backingOff = 0;
     const now = Date.now();
@@ -118,7 +120,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       if (p.inFlight) pollingNow++;
       if (p.backoffUntil > now) backingOff++;
     }
-    return { active_sessions: this.pollers.size, polling_now: pollingNow, backing_off: backingOff, ticks: this.ticks, max_lag_ms: this.maxLagMs };
+    return { active_sessions: this.pollers.size, polling_now: pollingNow, backing_off: backingOff, ticks: this.ticks, max_lag_ms: this.maxLagMs, missed_polls: this.missedPolls };
   }
 
   /** Starts polling a session already stored as active. */
@@ -182,8 +184,10 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     const due = Date.now() + delayMs;
     poller.nextPollAt = due;
     const handle = setTimeout(() => {
+      const lag = Date.now() - due;
       this.ticks++;
-      this.maxLagMs = Math.max(this.maxLagMs, Date.now() - due);
+      this.maxLagMs = Math.max(this.maxLagMs, lag);
+      if (lag >= Math.max(delayMs, 1000)) this.missedPolls++;
       poller.inFlight = this.tick(poller).finally(() => {
         poller.inFlight = null;
       });
