@@ -66,7 +66,7 @@ export function buildAnalysisPrompt(input: AnalysisPromptInput): string {
   const elapsedS = last.durationS ?? (input.firstPoint ? Math.round((last.time - input.firstPoint.time) / 1000) : null);
   const distance = lastNonNull(current.map((p) => p.distanceM));
   lines.push(
-    `- Last data point: ${iso(last.time)} (${duration(Math.max(0, Math.round((now - last.time) / 1000)))} ago)`,
+    `- Last data point: ${iso(last.time)} (${ago(now - last.time)})`,
     `- Elapsed race time: ${elapsedS === null ? 'unknown' : duration(elapsedS)}`,
     `- Current leg: ${last.leg}`,
     `- Distance so far: ${distance === null ? 'unknown' : `${(distance / 1000).toFixed(2)} km`}`,
@@ -197,6 +197,12 @@ function duration(totalS: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  // Replays of old races: a day count reads better than thousands of hours.
+  return s >= 86_400 ? `${Math.floor(s / 86_400)} days ago` : `${duration(s)} ago`;
+}
+
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -2,9 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Tool } from '@rekog/mcp-nest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { seriesStats } from '../analysis/leg-stats';
+import { SeriesStats, summarizeLegs } from '../analysis/leg-stats';
 import { ControlService } from '../control/control.service';
 import { RaceSummaryService } from '../summary/race-summary.service';
+import type { TrackpointView } from '../tracking/session-status';
 import { TrackingService } from '../tracking/tracking.service';
 import { compactSeries } from './downsample';
 import {
@@ -109,12 +110,17 @@ export class RaceTools {
         downsampled: compact.downsampled,
         bucket_s: compact.bucket_s,
         note: compact.note,
-        stats: {
-          heart_rate: stats(pts.map((p) => p.heart_rate)),
-          power: stats(pts.map((p) => p.power)),
-          cadence: stats(pts.map((p) => p.cadence)),
-          speed_mps: stats(pts.map((p) => p.speed_mps)),
-        },
+        legs: summarizeLegs(pts.map(toRecord), status.thresholds).map((l) => ({
+          leg: l.leg,
+          from: new Date(l.from).toISOString(),
+          to: new Date(l.to).toISOString(),
+          points: l.points,
+          heart_rate: metric(l.heart_rate),
+          power: metric(l.power),
+          cadence: metric(l.cadence),
+          speed_mps: metric(l.speed_mps),
+          time_over_thresholds_s: l.time_outside_s,
+        })),
         thresholds: status.thresholds,
         series: compact.series,
       };
@@ -178,7 +184,15 @@ export class RaceTools {
   }
 }
 
-function stats(values: Array<number | null>) {
-  const s = seriesStats(values);
+function metric(s: SeriesStats) {
   return { avg: s.avg, min: s.min, max: s.max, last: s.last };
+}
+
+/** The API view back to the stored shape, for the shared per-leg statistics. */
+function toRecord(p: TrackpointView) {
+  return {
+    time: Date.parse(p.time), lat: p.lat, lon: p.lon, altitudeM: p.altitude_m, speedMps: p.speed_mps, distanceM: p.distance_m,
+    durationS: p.duration_s, heartRate: p.heart_rate, cadence: p.cadence, power: p.power, activityType: p.activity_type,
+    leg: p.leg, status: p.status,
+  };
 }

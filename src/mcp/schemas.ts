@@ -163,7 +163,21 @@ export const recentDataOutput = z.looseObject({
   downsampled: z.boolean(),
   bucket_s: nullableNumber,
   note: nullableString,
-  stats: z.looseObject({ heart_rate: metric, power: metric, cadence: metric, speed_mps: metric }).describe('Over every raw point in the window'),
+  legs: z
+    .array(
+      z.looseObject({
+        leg: z.string(),
+        from: z.string(),
+        to: z.string(),
+        points: z.number(),
+        heart_rate: metric,
+        power: metric,
+        cadence: metric,
+        speed_mps: metric,
+        time_over_thresholds_s: z.record(z.string(), z.number()),
+      }),
+    )
+    .describe('Statistics over every raw point of the window, per leg (cadence is rpm on the bike, steps/min on the run)'),
   thresholds: thresholdsOutput,
   series: z.array(
     z.looseObject({

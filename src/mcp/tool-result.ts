@@ -27,12 +27,10 @@ function forMcp(message: string): string {
 
 /** Maps what a service threw to a tool error a person (or Claude) can act on. */
 export function errorResult(tool: string, error: unknown, logger?: Logger): CallToolResult {
-  if (error instanceof InputError) {
-    const fields = error.fields.length ? ` (check: ${error.fields.join(', ')})` : '';
-    return toolError(`Invalid input${fields}: ${forMcp(error.message)}`);
+  // Service messages are written to be acted on (they name the field and the fix); keep them.
+  if (error instanceof InputError || error instanceof NotFoundError || error instanceof ConflictError) {
+    return toolError(forMcp(error.message));
   }
-  if (error instanceof NotFoundError) return toolError(`Not found: ${forMcp(error.message)}`);
-  if (error instanceof ConflictError) return toolError(`Cannot do that now: ${forMcp(error.message)}`);
   const message = error instanceof Error ? error.message : String(error);
   logger?.error({ msg: 'tool failed', tool, error: redactSecrets(message) }, error instanceof Error ? error.stack : undefined);
   return toolError(`${tool} failed: ${message}. Try again shortly; if it keeps failing, check the server logs or /health.`);

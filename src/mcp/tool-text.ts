@@ -65,6 +65,16 @@ interface MetricStats {
   max: number | null;
 }
 
+/** Cadence is pedal revolutions on the bike, steps on the run, strokes in the water. */
+export function cadenceUnit(leg: string | null): string {
+  return leg === 'run' ? 'spm' : leg === 'swim' ? 'strokes/min' : 'rpm';
+}
+
+function overText(over: Record<string, number>): string | null {
+  const beyond = Object.entries(over).filter(([, v]) => v > 0);
+  return beyond.length ? `beyond ${beyond.map(([k, v]) => `${k} for ${duration(v)}`).join(', ')}` : null;
+}
+
 function metricText(name: string, m: MetricStats, unit: string): string | null {
   if (m.avg === null) return null;
   return `${name} avg ${Math.round(m.avg)}${m.max !== null ? ` (max ${Math.round(m.max)})` : ''} ${unit}`;
@@ -76,20 +86,24 @@ export function recentDataText(d: {
   points: number;
   current_leg: string | null;
   note: string | null;
-  stats: { heart_rate: MetricStats; power: MetricStats; cadence: MetricStats };
+  legs: Array<{ leg: string; from: string; to: string; heart_rate: MetricStats; power: MetricStats; cadence: MetricStats; time_over_thresholds_s: Record<string, number> }>;
   thresholds: Record<string, number | null>;
 }): string {
   if (d.points === 0) return `No points in the last ${d.minutes} min of session ${d.session_id} yet.`;
-  const cadenceUnit = d.current_leg === 'run' ? 'spm' : 'rpm';
-  const metrics = [
-    metricText('HR', d.stats.heart_rate, 'bpm'),
-    metricText('power', d.stats.power, 'W'),
-    metricText('cadence', d.stats.cadence, cadenceUnit),
-  ].filter(Boolean);
+  const legs = d.legs.map((l) => {
+    const parts = [
+      metricText('HR', l.heart_rate, 'bpm'),
+      metricText('power', l.power, 'W'),
+      metricText('cadence', l.cadence, cadenceUnit(l.leg)),
+      overText(l.time_over_thresholds_s),
+    ].filter(Boolean);
+    const span = duration((Date.parse(l.to) - Date.parse(l.from)) / 1000);
+    return `- ${l.leg} (${span}): ${parts.length ? parts.join(', ') : 'no sensor data'}`;
+  });
   const shape = d.note ? `; ${d.note}` : '; every point returned';
   return (
     `Last ${d.minutes} min of session ${d.session_id}${d.current_leg ? ` (now on ${d.current_leg})` : ''}: ${n(d.points)} points${shape}. ` +
-    `${metrics.length ? metrics.join(', ') : 'no sensor data'}. Thresholds: ${thresholdsText(d.thresholds)}.`
+    `Thresholds: ${thresholdsText(d.thresholds)}.\n${legs.join('\n')}`
   );
 }
 
@@ -103,10 +117,9 @@ export function summaryText(s: RaceSummary): string {
       `${l.leg}: ${duration(l.duration_s)}, ${distance(l.distance_m)}`,
       metricText('HR', l.heart_rate, 'bpm'),
       metricText('power', l.power, 'W'),
-      metricText('cadence', l.cadence, l.leg === 'run' ? 'spm' : 'rpm'),
+      metricText('cadence', l.cadence, cadenceUnit(l.leg)),
+      overText(l.time_over_thresholds_s),
     ].filter(Boolean);
-    const over = Object.entries(l.time_over_thresholds_s).filter(([, v]) => v > 0);
-    if (over.length) parts.push(`beyond ${over.map(([k, v]) => `${k} for ${duration(v)}`).join(', ')}`);
     return `- ${parts.join(', ')}`;
   });
   return legs.length ? `${head}\n${legs.join('\n')}` : `${head} No points stored.`;

@@ -9,7 +9,12 @@ import type { GarminSessionMeta, GarminTrackPoint } from '../tracking/garmin.typ
 import { Rng } from './prng';
 import type { GeneratedRace } from './race-generator';
 
-export type FaultKind = '429' | '500' | '503' | 'garbage' | 'html' | 'truncated' | 'wrong-shape' | 'slow' | '403';
+export type FaultKind =
+  | '429' | '500' | '503' | 'garbage' | 'html' | 'truncated' | 'wrong-shape' | 'slow' | '403'
+  /** The real points, newest first and each sent twice. */
+  | 'shuffled'
+  /** The real points with sensor fields of the wrong type, plus a junk point without a usable time. */
+  | 'wrong-types';
 
 export interface FaultOptions {
   /** Only requests for this session consume the fault. Default: any session. */
@@ -506,6 +511,9 @@ export class LiveTrackSimulator {
     }
 
     let reply = this.checkCsrf(req) ? this.apiReply(s, record.kind, begin) : forbidden();
+    if ((fault?.kind === 'shuffled' || fault?.kind === 'wrong-types') && reply.status === 200 && record.kind === 'points') {
+      reply = okJson({ trackPoints: distortPoints(fault.kind, (JSON.parse(reply.body.toString('utf8')) as { trackPoints: GarminTrackPoint[] }).trackPoints) });
+    }
     if (fault?.kind === 'truncated') {
       const body = reply.body.subarray(0, Math.floor(reply.body.length / 2));
       reply = { ...reply, body };
@@ -689,4 +697,21 @@ function redirect(location: string): Reply {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Answers that keep every released point but stress the client's parsing. */
+function distortPoints(kind: 'shuffled' | 'wrong-types', points: GarminTrackPoint[]): unknown[] {
+  if (kind === 'shuffled') return [...points].reverse().flatMap((p) => [p, p]);
+  return [
+    ...points.map((p) => ({
+      ...p,
+      heartRateBeatsPerMin: 'high',
+      powerWatts: { watts: p.powerWatts },
+      cadenceCyclesPerMin: [p.cadenceCyclesPerMin],
+      position: 'somewhere',
+      totalDistanceMeters: true,
+    })),
+    { dateTime: 'not a time', heartRateBeatsPerMin: 150 },
+    'not a point',
+  ];
 }

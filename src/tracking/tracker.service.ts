@@ -36,6 +36,8 @@ interface Poller {
   postFrequencyS: number | null;
   sawEndEvent: boolean;
   consecutiveFailures: number;
+  /** Kind of the newest failure while it lasts; 'gone' = Garmin answers 404 for the session. */
+  failing: FailureKind | 'gone' | null;
   backoffUntil: number;
   pollsSinceMeta: number;
   needMeta: boolean;
@@ -165,6 +167,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       postFrequencyS: session.postFrequencyS,
       sawEndEvent: false,
       consecutiveFailures: 0,
+      failing: null,
       backoffUntil: 0,
       pollsSinceMeta: 0,
       needMeta: true,
@@ -230,7 +233,9 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
         sawEndEvent: poller.sawEndEvent,
       });
       if (decision.stop) {
-        await this.stop(poller.id, decision.reason, decision.detail);
+        // Silence because Garmin forgot the session (404) is worth naming as such.
+        const gone = decision.reason === 'stale' && poller.failing === 'gone';
+        await this.stop(poller.id, gone ? 'gone' : decision.reason, gone ? `Garmin answers 404 for the session; ${decision.detail}` : decision.detail);
         return;
       }
     } catch (error) {
@@ -283,6 +288,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       );
       poller.legState = mapped.legState;
       poller.consecutiveFailures = 0;
+      poller.failing = null;
       poller.backoffUntil = 0;
       if (mapped.endEvent) poller.sawEndEvent = true;
       if (inserted > 0) {
@@ -315,6 +321,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       throw error;
     }
     poller.consecutiveFailures++;
+    poller.failing = error instanceof GarminError ? error.kind : kind;
     const delay = Math.max(backoffDelayMs(kind, poller.consecutiveFailures) * this.config.backoffScale, (retryAfter ?? 0) * this.config.backoffScale);
     poller.backoffUntil = Date.now() + delay;
     const message = (error as Error).message;

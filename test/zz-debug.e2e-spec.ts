@@ -1,0 +1,37 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { join } from 'node:path';
+import { generateTriathlon, LiveTrackSimulator } from '../src/simulator';
+import { startApp, tempDir, waitFor } from './support/app';
+import { simulatorEnv } from './support/tracking';
+
+it('prints', async () => {
+  const tmp = tempDir();
+  const sim = new LiveTrackSimulator({ seed: 1 }); await sim.start();
+  const app = await startApp({ DB_PATH: join(tmp.dir, 'x.db'), ...simulatorEnv(sim) });
+  const c = new Client({ name: 'x', version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(`${app.baseUrl}/mcp`)));
+  const race = generateTriathlon({ seed: 3, start: new Date(), pointIntervalS: 20, scale: 0.2 });
+  const s = sim.addSession({ race, postTrackPointFrequency: 1 });
+  sim.release(s.sessionId, race.points.length - 1);
+  const out: string[] = [];
+  const show = async (name: string, args: any = {}) => { const r: any = await c.callTool({ name, arguments: args }); out.push(`## ${name} ${JSON.stringify(args)} isError=${!!r.isError}\n${r.content[0].text}\n${(r.content[1]?.text ?? '').slice(0, 600)}`); return r; };
+  await show('start_tracking', { url: sim.shareUrl(s.sessionId), race_config: { race_name: 'Lake 70.3', hr_max: 144, power_max: 165, poll_interval_secs: 1, min_elapsed_min: 600 } });
+  await waitFor(async () => ((await c.callTool({ name: 'get_tracking_status', arguments: {} })) as any).structuredContent.points > 100);
+  await show('get_tracking_status');
+  await show('get_recent_data', { minutes: 1440 });
+  await show('get_recent_data', { minutes: 3 });
+  await show('update_thresholds', { run_hr_max: 155 });
+  await show('update_thresholds', { hr_max: 'x' });
+  await show('update_thresholds', { hr_maxx: 3 });
+  await show('get_race_summary', { session_id: s.sessionId });
+  await show('send_coaching_message', { text: 'hi' });
+  await show('get_tracking_status', { session_id: 'nope' });
+  await show('stop_tracking');
+  await show('list_races');
+  await show('stop_tracking');
+  const tools = await c.listTools();
+  out.push(JSON.stringify(tools.tools.find((t) => t.name === 'start_tracking'), null, 1));
+  require('fs').writeFileSync('/tmp/mcpdbg/out.txt', out.join('\n\n'));
+  await c.close(); await app.close(); await sim.stop(); tmp.cleanup();
+});
