@@ -238,6 +238,31 @@ describe('analysis: prompts to the Claude runner, and POST /control', () => {
     });
   });
 
+  it('schedules analysis again for a session resumed at boot, with the new server address', async () => {
+    const env = {
+      DB_PATH: join(tmp.dir, 'resume.db'), ...simulatorEnv(sim), CLAUDE_RUNNER_URL: runner.origin,
+      TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: '42', TELEGRAM_API_BASE: telegram.origin,
+    };
+    const s = sim.addSession({ race: generateSingleSport({ seed: 11, start: START, sport: 'run', durationMin: 10 }), postTrackPointFrequency: 1 });
+    let other = await startApp(env);
+    try {
+      await startTracking(other.baseUrl, sim.shareUrl(s.sessionId), { race_type: 'run', analyze_interval_secs: 1, min_elapsed_min: 600 });
+      sim.release(s.sessionId, 20);
+      await waitForExactly(other.baseUrl, sim, s.sessionId);
+      await waitFor(() => promptsFor(s.sessionId).length > 0, 5000, 'a first prompt');
+    } finally {
+      await other.close();
+    }
+    other = await startApp(env); // same database: the session is still active and resumes
+    try {
+      const resumed = await waitFor(() => promptsFor(s.sessionId).find((r) => r.prompt.includes(`${other.baseUrl}/control`)), 8000, 'a prompt from the restarted server');
+      expect(resumed.prompt).toContain(`"session_id":"${s.sessionId}"`);
+      await postJson(`${other.baseUrl}/sessions/${s.sessionId}/stop`, {});
+    } finally {
+      await other.close();
+    }
+  });
+
   it('keeps polling and stored points exact whatever the runner does', async () => {
     // Guard against analysis ever interfering with ingestion: all sessions above stored every point.
     const sessions = (await json(await fetch(`${running.baseUrl}/sessions`))).sessions as any[];

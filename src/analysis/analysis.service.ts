@@ -52,7 +52,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   onModuleInit(): void {
     this.subscription = this.events.lifecycle.subscribe((event) => {
       if (event.kind === 'stopped') this.unschedule(event.sessionId);
-      else this.schedule(event.sessionId);
+      else if (event.kind === 'started') this.schedule(event.sessionId);
     });
   }
 

@@ -14,12 +14,15 @@ const PAIRS: Array<[ThresholdField, ThresholdField]> = [
   ['run_hr_min', 'run_hr_max'],
 ];
 
-/** Picks the threshold fields out of any object (race_config or a /control body). */
+/**
+ * Picks the threshold fields out of any object (race_config or a /control body). An explicit null
+ * clears a threshold (e.g. drop the HR ceiling); absent fields stay as they are.
+ */
 export function pickThresholds(source: Partial<Record<string, unknown>>): Partial<Thresholds> {
   const picked: Partial<Thresholds> = {};
   for (const field of THRESHOLD_FIELDS) {
     const value = source[field];
-    if (typeof value === 'number') picked[field] = value;
+    if (typeof value === 'number' || value === null) picked[field] = value;
   }
   return picked;
 }

@@ -3,35 +3,35 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** The eight threshold fields, shared by race_config and POST /control. */
 export class ThresholdFieldsDto {
-  @ApiPropertyOptional({ description: 'Bike heart-rate ceiling, bpm', example: 144 })
+  @ApiPropertyOptional({ description: 'Bike heart-rate ceiling, bpm (null clears it)', example: 144, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(250)
   hr_max?: number;
 
-  @ApiPropertyOptional({ description: 'Bike heart-rate floor, bpm', example: 110 })
+  @ApiPropertyOptional({ description: 'Bike heart-rate floor, bpm (null clears it)', example: 110, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(250)
   hr_min?: number;
 
-  @ApiPropertyOptional({ description: 'Bike power ceiling, watts', example: 165 })
+  @ApiPropertyOptional({ description: 'Bike power ceiling, watts (null clears it)', example: 165, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(3000)
   power_max?: number;
 
-  @ApiPropertyOptional({ description: 'Bike power floor, watts', example: 120 })
+  @ApiPropertyOptional({ description: 'Bike power floor, watts (null clears it)', example: 120, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(3000)
   power_min?: number;
 
-  @ApiPropertyOptional({ description: 'Bike cadence floor, rpm', example: 80 })
+  @ApiPropertyOptional({ description: 'Bike cadence floor, rpm (null clears it)', example: 80, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(300)
   cadence_min?: number;
 
-  @ApiPropertyOptional({ description: 'Run heart-rate ceiling, bpm', example: 155 })
+  @ApiPropertyOptional({ description: 'Run heart-rate ceiling, bpm (null clears it)', example: 155, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(250)
   run_hr_max?: number;
 
-  @ApiPropertyOptional({ description: 'Run heart-rate floor, bpm', example: 120 })
+  @ApiPropertyOptional({ description: 'Run heart-rate floor, bpm (null clears it)', example: 120, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(250)
   run_hr_min?: number;
 
-  @ApiPropertyOptional({ description: 'Run cadence floor, steps per minute', example: 170 })
+  @ApiPropertyOptional({ description: 'Run cadence floor, steps per minute (null clears it)', example: 170, nullable: true, type: Number })
   @IsOptional() @IsInt() @Min(1) @Max(300)
   run_cadence_min?: number;
 }

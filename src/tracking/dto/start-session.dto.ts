@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, MaxLength, Min, Max, MinLength, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min, Max, MinLength, ValidateNested } from 'class-validator';
 import { ThresholdFieldsDto } from '../../control/dto/threshold-fields.dto';
 
 export class RaceConfigDto extends ThresholdFieldsDto {
@@ -42,6 +42,6 @@ export class StartSessionDto {
   url: string;
 
   @ApiPropertyOptional({ type: RaceConfigDto })
-  @IsOptional() @ValidateNested() @Type(() => RaceConfigDto)
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RaceConfigDto)
   race_config?: RaceConfigDto;
 }
