@@ -35,15 +35,30 @@ export type SessionCounters = Partial<
 @Injectable()
 export class TrackStore {
   private readonly insertSql = new Map<number, string>();
+  /** Tail of the write queue (see exclusive()). */
+  private writeTail: Promise<unknown> = Promise.resolve();
+  private readonly serializeWrites: boolean;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    // SQLite through TypeORM is one connection: two async transactions would interleave on it
+    // ("cannot start a transaction within a transaction"). Pooled drivers need no queue.
+    this.serializeWrites = ['better-sqlite3', 'sqlite', 'sqljs'].includes(String(dataSource.options.type));
+  }
+
+  /** Runs writes one at a time on single-connection databases; a failed write does not block the queue. */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    if (!this.serializeWrites) return write();
+    const run = this.writeTail.then(write, write);
+    this.writeTail = run.catch(() => undefined);
+    return run;
+  }
 
   private get sessions() {
     return this.dataSource.getRepository(RaceSessionEntity);
   }
 
   async createSession(session: RaceSessionEntity): Promise<RaceSessionEntity> {
-    return this.sessions.save(session);
+    return this.exclusive(() => this.sessions.save(session));
   }
 
   findSession(id: string): Promise<RaceSessionEntity | null> {
@@ -66,15 +81,17 @@ export class TrackStore {
   }
 
   async updateSession(id: string, patch: SessionPatch): Promise<void> {
-    await this.sessions.update({ id }, asUpdate({ ...patch, updatedAt: Date.now() }));
+    await this.exclusive(() => this.sessions.update({ id }, asUpdate({ ...patch, updatedAt: Date.now() })));
   }
 
   /** Adds to counters atomically (no read-modify-write race between poll and analysis). */
   async incrementSession(id: string, counters: SessionCounters, patch: SessionPatch = {}): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.applyCounters(manager, id, counters);
-      await manager.update(RaceSessionEntity, { id }, asUpdate({ ...patch, updatedAt: Date.now() }));
-    });
+    await this.exclusive(() =>
+      this.dataSource.transaction(async (manager) => {
+        await this.applyCounters(manager, id, counters);
+        await manager.update(RaceSessionEntity, { id }, asUpdate({ ...patch, updatedAt: Date.now() }));
+      }),
+    );
   }
 
   private async applyCounters(manager: EntityManager, id: string, counters: SessionCounters): Promise<void> {
@@ -90,7 +107,7 @@ export class TrackStore {
    * last_new_point_received_at move too. Returns the number of new rows.
    */
   async insertPointsIgnoringDuplicates(sessionId: string, points: TrackpointRecord[], patch: SessionPatch = {}, counters: SessionCounters = {}): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.exclusive(() => this.dataSource.transaction(async (manager) => {
       const inserted = await this.insertChunks(manager, sessionId, points);
       const update: SessionPatch = { ...patch, updatedAt: Date.now() };
       if (inserted > 0) {
@@ -103,7 +120,7 @@ export class TrackStore {
       await this.applyCounters(manager, sessionId, counters);
       await manager.update(RaceSessionEntity, { id: sessionId }, asUpdate(update));
       return inserted;
-    });
+    }));
   }
 
   private async insertChunks(manager: EntityManager, sessionId: string, points: TrackpointRecord[]): Promise<number> {

@@ -1,0 +1,66 @@
+import { ConfigError, parseEnv } from './app-config';
+
+describe('parseEnv', () => {
+  it('applies the contract defaults', () => {
+    const config = parseEnv({});
+    expect(config).toMatchObject({
+      port: 38100,
+      host: '0.0.0.0',
+      mcpPath: '/mcp',
+      dbPath: './data/livetrack.db',
+      claudeRunnerUrl: 'http://localhost:38095',
+      claudeWorkspace: '',
+      logLevel: 'info',
+      logFormat: 'json',
+      otelEndpoint: null,
+      allowedOrigins: ['https://livetrack.garmin.com', 'https://gar.mn'],
+      telegramBotToken: null,
+      telegramChatId: null,
+      telegramApiBase: 'https://api.telegram.org',
+      apiKey: null,
+      requestTimeoutMs: 15000,
+      backoffScale: 1,
+    });
+  });
+
+  it('reads and normalises given values', () => {
+    const config = parseEnv({
+      PORT: '8080', LOG_LEVEL: 'DEBUG', MCP_PATH: '/tools/mcp/', CLAUDE_RUNNER_URL: 'http://runner:1/',
+      LIVETRACK_ALLOWED_ORIGINS: 'https://LiveTrack.Garmin.com:443, http://127.0.0.1:9000', TELEGRAM_CHAT_ID: '-100123',
+      LIVETRACK_BACKOFF_SCALE: '0.01',
+    });
+    expect(config).toMatchObject({
+      port: 8080, logLevel: 'debug', mcpPath: '/tools/mcp', claudeRunnerUrl: 'http://runner:1',
+      allowedOrigins: ['https://livetrack.garmin.com', 'http://127.0.0.1:9000'], telegramChatId: '-100123', backoffScale: 0.01,
+    });
+  });
+
+  it.each([
+    ['PORT', 'notaport'],
+    ['PORT', '70000'],
+    ['PORT', '80.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
+    ['MCP_PATH', 'mcp'],
+    ['MCP_PATH', '/sse'],
+    ['CLAUDE_RUNNER_URL', 'runner:38095'],
+    ['TELEGRAM_API_BASE', 'ftp://x'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+    ['LIVETRACK_ALLOWED_ORIGINS', 'https://livetrack.garmin.com/path'],
+    ['LIVETRACK_ALLOWED_ORIGINS', 'garmin'],
+    ['TELEGRAM_CHAT_ID', 'my chat'],
+    ['LIVETRACK_REQUEST_TIMEOUT_MS', '5'],
+    ['LIVETRACK_BACKOFF_SCALE', '2'],
+  ])('rejects %s=%s with an error naming the variable', (name, value) => {
+    let caught: unknown;
+    try {
+      parseEnv({ [name]: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(name);
+    expect((caught as ConfigError).message.startsWith(`${name} `)).toBe(true);
+    expect((caught as ConfigError).message).not.toContain('\n');
+  });
+});
