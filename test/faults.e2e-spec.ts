@@ -70,9 +70,10 @@ describe('fault suite: Garmin misbehaving', () => {
     expect(log[limited + 1].receivedAt - log[limited].receivedAt).toBeGreaterThanOrEqual(90);
   });
 
-  it('timeouts, 5xx, HTML, truncated and wrong-shape bodies: counted as poll errors, nothing lost', async () => {
+  it('timeouts, 5xx, HTML and truncated bodies: counted as poll errors, nothing lost', async () => {
     const s = await trackedSession();
-    sim.injectFaults(['slow', '500', 'html', 'truncated', 'wrong-shape', 'slow'], { sessionId: s.sessionId, path: 'points', slowMs: 1500 });
+    // Two malformed answers only: three in a row would switch to the share-page fallback (tested below).
+    sim.injectFaults(['slow', '500', 'html', '503', 'truncated', 'slow'], { sessionId: s.sessionId, path: 'points', slowMs: 1500 });
     sim.release(s.sessionId, 30);
     await waitForExactly(running.baseUrl, sim, s.sessionId, 30000);
     const st = await status(running.baseUrl, s.sessionId);
@@ -95,6 +96,24 @@ describe('fault suite: Garmin misbehaving', () => {
     expect(new Set(stored.map((p) => p.time)).size).toBe(stored.length);
     const st = await status(running.baseUrl, s.sessionId);
     expect(st.points).toBe(stored.length);
+  });
+
+  it('when the points endpoint keeps changing shape, reads the share page instead and loses nothing', async () => {
+    const s = await trackedSession();
+    const pagesBefore = sim.stats(s.sessionId).requests.page;
+    sim.injectFaults(Array(40).fill('wrong-shape'), { sessionId: s.sessionId, path: 'points' });
+    sim.release(s.sessionId, 30);
+    await waitForExactly(running.baseUrl, sim, s.sessionId);
+    sim.release(s.sessionId, 30);
+    await waitForExactly(running.baseUrl, sim, s.sessionId);
+    expect(sim.stats(s.sessionId).requests.page).toBeGreaterThan(pagesBefore + 1);
+    sim.clearFaults();
+    // Back on the JSON endpoint after a probe.
+    sim.release(s.sessionId, 30);
+    await waitForExactly(running.baseUrl, sim, s.sessionId);
+    const st = await status(running.baseUrl, s.sessionId);
+    expect(st.active).toBe(true);
+    expect(st.points).toBe(sim.released(s.sessionId).length);
   });
 
   it('a session that goes 404 mid-race keeps its data, reports the error, and ends by the stale rule as gone', async () => {

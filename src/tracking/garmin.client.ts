@@ -1,11 +1,15 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config';
+import { ATTRS, SPANS } from '../telemetry/metrics';
+import { inSpan } from '../telemetry/tracing';
 import { InputError } from '../common/errors';
 import type { FailureKind } from './backoff';
 import { retryAfterMs } from './backoff';
+import { trackPointsFromPage } from './page-fallback';
 import { assertAllowedUrl, parseShareUrl, ParsedShareUrl, redactSecrets, ShareUrlError } from './share-url';
 
 /** Browser-like UA: the share site serves API calls only to what looks like its own page. */
@@ -78,6 +82,20 @@ export class GarminClient {
 
   /** GETs the share page and keeps its cookies and CSRF token. */
   async handshake(conn: GarminConnection, signal?: AbortSignal): Promise<void> {
+    await this.loadSharePage(conn, signal);
+  }
+
+  /**
+   * Last resort when the JSON endpoint has changed shape: the points embedded in the share page
+   * (loading it also refreshes cookies and CSRF token).
+   */
+  async fetchTrackPointsFromPage(conn: GarminConnection, beginMs: number | null, signal?: AbortSignal): Promise<unknown> {
+    const found = trackPointsFromPage(await this.loadSharePage(conn, signal), beginMs);
+    if (!found) throw new GarminError('malformed', 'share page carries no embedded track points either');
+    return found;
+  }
+
+  private async loadSharePage(conn: GarminConnection, signal?: AbortSignal): Promise<string> {
     const page = conn.share.shareUrl;
     const response = await this.send(page, { Accept: 'text/html,application/xhtml+xml' }, signal, conn);
     this.raiseForStatus(response, 'share page');
@@ -86,6 +104,7 @@ export class GarminClient {
     if (!csrf) throw new GarminError('malformed', 'share page carries no csrf-token meta tag', response.status);
     conn.csrf = csrf;
     conn.handshakes++;
+    return html;
   }
 
   async fetchSessionMeta(conn: GarminConnection, signal?: AbortSignal): Promise<unknown> {
@@ -136,8 +155,19 @@ export class GarminClient {
     throw new GarminError('malformed', `${what}: unexpected HTTP ${status}`, status);
   }
 
+  /** One GET in its own span (token redacted, HTTP status recorded); see sendNow. */
+  private send(url: string, headers: Record<string, string>, signal?: AbortSignal, conn?: GarminConnection): Promise<AxiosResponse> {
+    const attributes = { [ATTRS.garminCall]: garminCallKind(url), [ATTRS.httpMethod]: 'GET', [ATTRS.urlFull]: redactSecrets(url), ...(conn ? { [ATTRS.sessionId]: conn.sessionId } : {}) };
+    return inSpan(SPANS.garminCall, attributes, async (span) => {
+      const response = await this.sendNow(url, headers, signal, conn);
+      span.setAttribute(ATTRS.httpStatus, response.status);
+      if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${response.status}` });
+      return response;
+    });
+  }
+
   /** One GET; never follows redirects itself (each hop is checked by resolveShareUrl). */
-  private async send(url: string, headers: Record<string, string>, signal?: AbortSignal, conn?: GarminConnection): Promise<AxiosResponse> {
+  private async sendNow(url: string, headers: Record<string, string>, signal?: AbortSignal, conn?: GarminConnection): Promise<AxiosResponse> {
     assertAllowedUrl(url, this.config.allowedOrigins);
     const cookie = conn && conn.cookies.size ? [...conn.cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
     try {
@@ -164,6 +194,20 @@ export class GarminClient {
       throw new GarminError('network', `cannot reach Garmin: ${e.code ?? e.message ?? 'network error'}`);
     }
   }
+}
+
+/** Which Garmin call a URL is, for telemetry (a low-cardinality label, never the URL itself). */
+export function garminCallKind(url: string): 'share_page' | 'session_meta' | 'track_points' | 'short_link' | 'other' {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return 'other';
+  }
+  if (/^\/api\/sessions\/[^/]+\/track-points\b/.test(path)) return 'track_points';
+  if (/^\/api\/sessions\/[^/]+\/?$/.test(path)) return 'session_meta';
+  if (/^\/session\//.test(path)) return 'share_page';
+  return 'short_link';
 }
 
 /** `<meta name="csrf-token" content="…">` (some builds: livetrack-csrf-token), any attribute order. */

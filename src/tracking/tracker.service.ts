@@ -3,11 +3,14 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { RaceSessionEntity, StopReason } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
+import { AppMetrics } from '../telemetry/app-metrics.service';
+import { ATTRS, SPANS } from '../telemetry/metrics';
+import { inSpan, markError, Span } from '../telemetry/tracing';
 import { Leg, RaceType } from '../storage/trackpoint.types';
 import { backoffDelayMs, FailureKind } from './backoff';
 import { GarminClient, GarminConnection, GarminError } from './garmin.client';
 import { createLegState, LegState } from './legs';
-import { MalformedResponseError, mapGarminPoints, mapSessionMeta } from './point-mapper';
+import { MalformedResponseError, MappedPoints, mapGarminPoints, mapSessionMeta } from './point-mapper';
 import { RaceConfig, resolveRaceConfig } from './race-config';
 import { decideRaceEnd } from './race-end';
 import { parseShareUrl } from './share-url';
@@ -17,6 +20,10 @@ import { TrackingEvents } from './tracking-events';
 const META_EVERY_POLLS = 10;
 /** Resumed sessions start spread over at most this long, so a restart does not burst Garmin. */
 const RESUME_SPREAD_MS = 10_000;
+/** Malformed answers in a row from the points endpoint before the share page is used instead. */
+const PAGE_FALLBACK_AFTER = 3;
+/** While on the page fallback, every Nth poll tries the JSON endpoint again. */
+const API_PROBE_EVERY = 10;
 /** How long shutdown and manual stop wait for an in-flight poll before aborting it. */
 const IN_FLIGHT_GRACE_MS = 5_000;
 
@@ -41,6 +48,11 @@ interface Poller {
   backoffUntil: number;
   pollsSinceMeta: number;
   needMeta: boolean;
+  /** Malformed answers in a row from the points endpoint. */
+  malformedStreak: number;
+  /** Reading points from the share page because the JSON endpoint keeps answering malformed. */
+  usePage: boolean;
+  pagePolls: number;
   state: PollState;
   nextPollAt: number | null;
   inFlight: Promise<void> | null;
@@ -74,9 +86,11 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     private readonly scheduler: SchedulerRegistry,
     private readonly events: TrackingEvents,
     private readonly config: AppConfig,
+    private readonly metrics: AppMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.observeActiveSessions(() => this.pollers.size);
     const active = await this.store.findActiveSessions();
     const spacing = active.length ? Math.min(250, RESUME_SPREAD_MS / active.length) : 0;
     for (const [index, session] of active.entries()) {
@@ -171,6 +185,9 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       backoffUntil: 0,
       pollsSinceMeta: 0,
       needMeta: true,
+      malformedStreak: 0,
+      usePage: false,
+      pagePolls: 0,
       state,
       nextPollAt: null,
       inFlight: null,
@@ -257,7 +274,22 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     return interval;
   }
 
+  /** One poll in its own trace span (Garmin calls are its children), timed and counted by outcome. */
   private async poll(poller: Poller): Promise<void> {
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      await inSpan(SPANS.poll, { [ATTRS.sessionId]: poller.id }, async (span) => {
+        outcome = await this.pollGarmin(poller, span);
+        span.setAttribute(ATTRS.outcome, outcome);
+      });
+    } finally {
+      this.metrics.pollFinished(outcome, performance.now() - started);
+    }
+  }
+
+  /** Returns the outcome: 'ok', or the failure kind (already recorded and backed off). */
+  private async pollGarmin(poller: Poller, span: Span): Promise<string> {
     const signal = poller.abort.signal;
     try {
       if (poller.needMeta || poller.pollsSinceMeta >= META_EVERY_POLLS) {
@@ -276,8 +308,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
         });
       }
       poller.pollsSinceMeta++;
-      const body = await this.garmin.fetchTrackPoints(poller.conn, poller.lastPointAt, signal);
-      const mapped = mapGarminPoints(body, poller.config.race_type, poller.legState);
+      const mapped = await this.fetchPoints(poller, signal);
       const previousLast = poller.lastPointAt;
       const now = Date.now();
       const inserted = await this.store.insertPointsIgnoringDuplicates(
@@ -302,8 +333,47 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
         poller.needMeta = true;
       }
       this.logger.debug({ msg: 'poll ok', sessionId: poller.id, received: mapped.points.length, inserted, rejected: mapped.rejected });
+      span.setAttributes({ [ATTRS.pointsReceived]: mapped.points.length, [ATTRS.pointsInserted]: inserted, [ATTRS.pointsRejected]: mapped.rejected });
+      this.metrics.pointsIngested(inserted);
+      return 'ok';
     } catch (error) {
       await this.recordFailure(poller, error);
+      markError(span, error);
+      return error instanceof GarminError ? error.kind : 'malformed';
+    }
+  }
+
+  /**
+   * Points from the JSON endpoint; after PAGE_FALLBACK_AFTER malformed answers in a row, from the
+   * share page's embedded data instead, probing the endpoint again every API_PROBE_EVERY polls.
+   * A Garmin front-end change then degrades tracking instead of ending it.
+   */
+  private async fetchPoints(poller: Poller, signal: AbortSignal): Promise<MappedPoints> {
+    const fromPage = async () =>
+      mapGarminPoints(await this.garmin.fetchTrackPointsFromPage(poller.conn, poller.lastPointAt, signal), poller.config.race_type, poller.legState);
+    if (poller.usePage && ++poller.pagePolls % API_PROBE_EVERY !== 0) return fromPage();
+    try {
+      const mapped = mapGarminPoints(await this.garmin.fetchTrackPoints(poller.conn, poller.lastPointAt, signal), poller.config.race_type, poller.legState);
+      if (poller.usePage) this.logger.log({ msg: 'points endpoint answers again: leaving the share-page fallback', sessionId: poller.id });
+      poller.usePage = false;
+      poller.malformedStreak = 0;
+      return mapped;
+    } catch (error) {
+      const malformed = error instanceof MalformedResponseError || (error instanceof GarminError && error.kind === 'malformed');
+      if (!malformed) throw error;
+      if (poller.usePage || ++poller.malformedStreak >= PAGE_FALLBACK_AFTER) {
+        try {
+          const mapped = await fromPage();
+          if (!poller.usePage) {
+            this.logger.warn({ msg: `points endpoint keeps answering malformed (${(error as Error).message}): reading the share page instead`, sessionId: poller.id });
+          }
+          poller.usePage = true;
+          return mapped;
+        } catch {
+          // The page has nothing usable either: report the endpoint's error.
+        }
+      }
+      throw error;
     }
   }
 
