@@ -6,10 +6,12 @@ import { ApiKeyGuard } from './common/api-key.guard';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ControlModule } from './control/control.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { McpFacadeModule } from './mcp/mcp.module';
 import { StorageModule } from './storage/storage.module';
 import { SummaryModule } from './summary/summary.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
 @Module({})
@@ -19,12 +21,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.register(config),
+        TelemetryModule.register(config),
         ScheduleModule.forRoot(),
         StorageModule,
         TrackingModule,
         ControlModule,
         AnalysisModule,
         SummaryModule,
+        DashboardModule,
         HealthModule,
         McpFacadeModule.register(config),
       ],

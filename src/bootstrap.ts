@@ -19,6 +19,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     logger: logger === false ? false : logger,
     bufferLogs: false,
     abortOnError: false,
+    // At shutdown, once polls have settled, drop open connections (MCP SSE streams never end on
+    // their own) instead of waiting for them past the shutdown deadline.
+    forceCloseConnections: true,
   });
   app.disable('x-powered-by');
   app.useGlobalPipes(

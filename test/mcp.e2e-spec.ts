@@ -256,9 +256,12 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
-    for (const path of ['/health', '/health/live', '/health/ready', '/docs-json', '/sessions']) {
+    for (const path of ['/health', '/health/live', '/health/ready', '/docs', '/sessions']) {
       expect((await fetch(`${base}${path}`)).status).toBe(200);
     }
+    const docs = await fetch(`${base}/docs-json`);
+    expect(docs.status).toBe(200);
+    expect((await json(docs)).paths['/sessions/{id}/summary'].get).toBeDefined();
     // with the key, the request reaches the controller (which then says no session is tracked)
     const accepted = await postJson(`${base}/control`, { hr_max: 150 }, { authorization: `Bearer ${API_KEY}` });
     expect(accepted.status).toBe(400);

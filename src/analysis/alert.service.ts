@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { TrackStore } from '../storage/track-store.service';
+import { AppMetrics } from '../telemetry/app-metrics.service';
 import { TelegramClient } from '../telegram/telegram.client';
 import { PointsIngested, TrackingEvents } from '../tracking/tracking-events';
 import { AlertEvent, AlertState, evaluateAlerts, formatAlert } from './alert-rules';
@@ -23,6 +24,7 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly store: TrackStore,
     private readonly events: TrackingEvents,
     private readonly telegram: TelegramClient,
+    private readonly metrics: AppMetrics,
   ) {}
 
   onModuleInit(): void {
@@ -62,15 +64,20 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     const text = formatAlert(alert);
     const log = { msg: `threshold alert: ${text}`, sessionId, field: alert.field, value: alert.value, threshold: alert.threshold, sustained_s: alert.sustained_s };
     if (!this.telegram.enabled) {
+      this.metrics.alert(alert.field, 'disabled');
       this.logger.log({ ...log, delivered: false, reason: 'Telegram is off (TELEGRAM_BOT_TOKEN not set)' });
       return;
     }
     this.telegram
       .send(text)
       .then(async (delivery) => {
+        this.metrics.alert(alert.field, 'delivered');
         this.logger.log({ ...log, delivered: true, message_id: delivery.message_id });
         await this.store.incrementSession(sessionId, { alertsSent: 1 });
       })
-      .catch((error) => this.logger.warn({ ...log, delivered: false, reason: (error as Error).message }));
+      .catch((error) => {
+        this.metrics.alert(alert.field, 'failed');
+        this.logger.warn({ ...log, delivered: false, reason: (error as Error).message });
+      });
   }
 }

@@ -1,12 +1,16 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Subscription } from 'rxjs';
 import { NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { TrackStore } from '../storage/track-store.service';
+import { AnalysisOutcome, AppMetrics } from '../telemetry/app-metrics.service';
+import { ATTRS, SPANS } from '../telemetry/metrics';
+import { inSpan, Span } from '../telemetry/tracing';
 import { resolveRaceConfig } from '../tracking/race-config';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { ClaudeRunnerClient } from './claude-runner.client';
@@ -46,13 +50,14 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly runner: ClaudeRunnerClient,
     private readonly config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly metrics: AppMetrics,
   ) {}
 
   /** Before the tracker's onApplicationBootstrap, which emits 'resumed' for sessions already active. */
   onModuleInit(): void {
     this.subscription = this.events.lifecycle.subscribe((event) => {
       if (event.kind === 'stopped') this.unschedule(event.sessionId);
-      else if (event.kind === 'started') this.schedule(event.sessionId);
+      else this.schedule(event.sessionId);
     });
   }
 
@@ -127,20 +132,29 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /** One analysis; never throws (failures are counted on the session and logged). */
-  private async analyze(sessionId: string, jobId: string, origin: 'schedule' | 'manual'): Promise<void> {
+  private analyze(sessionId: string, jobId: string, origin: 'schedule' | 'manual'): Promise<void> {
+    const attributes = { [ATTRS.sessionId]: sessionId, [ATTRS.analysisOrigin]: origin };
+    // A scheduled cycle starts its own trace; a manual one belongs to the request that asked for it.
+    return inSpan(SPANS.analysis, attributes, (span) => this.analyzeInSpan(sessionId, jobId, origin, span), { root: origin === 'schedule' });
+  }
+
+  private async analyzeInSpan(sessionId: string, jobId: string, origin: 'schedule' | 'manual', span: Span): Promise<void> {
     let result: string;
     let detail: string;
     try {
       const prompt = await this.buildPrompt(sessionId);
       if (prompt === null) return; // session deleted
       const outcome = await this.runner.run(prompt);
-      if (outcome.result === 'cancelled') return;
+      if (outcome.result === 'cancelled') return this.metrics.analysisRun('cancelled');
       result = outcome.result;
       detail = outcome.detail;
     } catch (error) {
       result = 'error';
       detail = (error as Error).message;
     }
+    span.setAttribute(ATTRS.outcome, result);
+    if (result !== 'sent') span.setStatus({ code: SpanStatusCode.ERROR, message: detail });
+    this.metrics.analysisRun(result as AnalysisOutcome);
     const log = { msg: `analysis ${result}: ${detail}`, sessionId, job_id: jobId, origin };
     if (result === 'sent') this.logger.log(log);
     else this.logger.warn(log);

@@ -19,6 +19,11 @@ export class CoachingTools {
     private readonly telegram: TelegramClient,
   ) {}
 
+  /** The given id (the service it goes to checks it exists), or the only active session. */
+  private async sessionId(given?: string): Promise<string> {
+    return given ?? this.tracking.resolveSessionId();
+  }
+
   @Tool({
     name: 'trigger_analysis',
     description:
@@ -30,7 +35,7 @@ export class CoachingTools {
   })
   triggerAnalysis(args: z.infer<typeof sessionOnlyInput>): Promise<CallToolResult> {
     return runTool('trigger_analysis', this.logger, async () => {
-      const id = await this.tracking.resolveSessionId(args.session_id);
+      const id = await this.sessionId(args.session_id);
       const job = await this.analysis.trigger(id);
       return toolOk(
         `Analysis of session ${job.session_id} started (job ${job.job_id}); it runs in the background. ` +

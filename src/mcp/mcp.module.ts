@@ -39,6 +39,11 @@ export class McpFacadeModule {
           sseEndpoint: 'sse',
           messagesEndpoint: 'messages',
           decorators: [RequiresApiKey()],
+          // mcp-nest 1.9 defaults to stateless mode, which builds a new McpServer (and its JSON-schema
+          // validator) plus request-scoped handlers for every request: about twice the latency of a
+          // bare SDK server (bench/mcp.js). Stateful sessions build them once per client; answers
+          // stay plain JSON (no SSE framing) since no tool streams progress.
+          streamableHttp: { statelessMode: false, enableJsonResponse: true },
           logging: false,
         }),
         TrackingModule,

@@ -31,6 +31,11 @@ export class RaceTools {
     private readonly summaries: RaceSummaryService,
   ) {}
 
+  /** The given id (the service it goes to checks it exists), or the only active session. */
+  private async sessionId(given?: string): Promise<string> {
+    return given ?? this.tracking.resolveSessionId();
+  }
+
   @Tool({
     name: 'start_tracking',
     description:
@@ -59,7 +64,7 @@ export class RaceTools {
   })
   stopTracking(args: z.infer<typeof sessionOnlyInput>): Promise<CallToolResult> {
     return runTool('stop_tracking', this.logger, async () => {
-      const id = await this.tracking.resolveSessionId(args.session_id);
+      const id = await this.sessionId(args.session_id);
       const status = await this.tracking.stop(id);
       return toolOk(`Stopped. ${statusText(status)}`, status);
     });
@@ -76,7 +81,7 @@ export class RaceTools {
   })
   getTrackingStatus(args: z.infer<typeof sessionOnlyInput>): Promise<CallToolResult> {
     return runTool('get_tracking_status', this.logger, async () => {
-      const status = await this.tracking.status(await this.tracking.resolveSessionId(args.session_id));
+      const status = await this.tracking.status(await this.sessionId(args.session_id));
       return toolOk(statusText(status), status);
     });
   }
@@ -93,7 +98,7 @@ export class RaceTools {
   })
   getRecentData(args: z.infer<typeof recentDataInput>): Promise<CallToolResult> {
     return runTool('get_recent_data', this.logger, async () => {
-      const id = await this.tracking.resolveSessionId(args.session_id);
+      const id = await this.sessionId(args.session_id);
       const minutes = args.minutes ?? DEFAULT_MINUTES;
       const window = await this.tracking.points(id, { minutes });
       const status = await this.tracking.status(id);

@@ -4,6 +4,7 @@
 import { Logger } from '@nestjs/common';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ConflictError, InputError, NotFoundError } from '../common/errors';
+import { instrumentToolCall } from '../telemetry/tool-calls';
 import { redactSecrets } from '../tracking/share-url';
 
 export function toolOk(text: string, data: object): CallToolResult {
@@ -36,11 +37,13 @@ export function errorResult(tool: string, error: unknown, logger?: Logger): Call
   return toolError(`${tool} failed: ${message}. Try again shortly; if it keeps failing, check the server logs or /health.`);
 }
 
-/** Runs a tool body; anything it throws becomes a tool error instead of a protocol error. */
+/** Runs a tool body; anything it throws becomes a tool error instead of a protocol error. Traced and counted. */
 export async function runTool(tool: string, logger: Logger, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
-  try {
-    return await body();
-  } catch (error) {
-    return errorResult(tool, error, logger);
-  }
+  return instrumentToolCall(tool, async () => {
+    try {
+      return await body();
+    } catch (error) {
+      return errorResult(tool, error, logger);
+    }
+  });
 }

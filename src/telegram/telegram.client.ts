@@ -4,6 +4,8 @@ import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { InputError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
+import { SPANS } from '../telemetry/metrics';
+import { inSpan } from '../telemetry/tracing';
 
 export interface TelegramDelivery {
   delivered: true;
@@ -77,7 +79,12 @@ export class TelegramClient implements BeforeApplicationShutdown {
    * 5xx and network failures a few times. Throws InputError when Telegram is off, no chat id is
    * available or the text is unusable; Error when delivery failed.
    */
-  async send(text: string, chatId?: string): Promise<TelegramDelivery> {
+  send(text: string, chatId?: string): Promise<TelegramDelivery> {
+    // One span for the whole delivery; each HTTP attempt is a child span (bot token redacted at export).
+    return inSpan(SPANS.telegramSend, {}, () => this.sendNow(text, chatId));
+  }
+
+  private async sendNow(text: string, chatId?: string): Promise<TelegramDelivery> {
     const token = this.config.telegramBotToken;
     if (!token) throw new InputError('Telegram delivery is off: TELEGRAM_BOT_TOKEN is not set on the server');
     const chat = chatId?.trim() || this.config.telegramChatId;

@@ -49,7 +49,6 @@ export const ATTRS = {
   pointsRejected: 'livetrack.points.rejected',
   garminCall: 'garmin.call',
   analysisOrigin: 'livetrack.analysis.origin',
-  telegramAttempts: 'telegram.attempts',
   httpMethod: 'http.request.method',
   httpStatus: 'http.response.status_code',
   urlFull: 'url.full',

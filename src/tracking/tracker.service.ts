@@ -282,7 +282,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       await inSpan(SPANS.poll, { [ATTRS.sessionId]: poller.id }, async (span) => {
         outcome = await this.pollGarmin(poller, span);
         span.setAttribute(ATTRS.outcome, outcome);
-      });
+      }, { root: true });
     } finally {
       this.metrics.pollFinished(outcome, performance.now() - started);
     }

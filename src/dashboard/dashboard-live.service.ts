@@ -1,0 +1,67 @@
+import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent } from '@nestjs/common';
+import { EMPTY, filter, finalize, from, map, merge, Observable, Subject, switchMap, takeUntil, timer, catchError } from 'rxjs';
+import { TrackingEvents } from '../tracking/tracking-events';
+import { TrackingService } from '../tracking/tracking.service';
+import { dashboardPoints, dashboardStatus } from './dashboard-view';
+
+/** Status is re-sent this often even without new points: stale age, poll errors and analysis move on their own. */
+export const STATUS_EVERY_MS = 5_000;
+/** Tells EventSource how soon to reconnect after a dropped connection. */
+const RETRY_MS = 2_000;
+
+/**
+ * The race page's live feed: new points as the tracker stores them (TrackingEvents.pointsIngested),
+ * and the session status after each batch, on lifecycle changes and every STATUS_EVERY_MS. One
+ * Observable per client; Nest unsubscribes it when the client disconnects, and shutdown completes
+ * every open stream so the HTTP server can close.
+ */
+@Injectable()
+export class DashboardLive implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(DashboardLive.name);
+  private readonly shutdown$ = new Subject<void>();
+  private open = 0;
+
+  constructor(
+    private readonly tracking: TrackingService,
+    private readonly events: TrackingEvents,
+  ) {}
+
+  /** Number of connected event streams (for tests and health of the feature). */
+  get openStreams(): number {
+    return this.open;
+  }
+
+  stream(sessionId: string): Observable<MessageEvent> {
+    return new Observable<MessageEvent>((subscriber) => {
+      this.open++;
+      const ingested$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === sessionId));
+      const points$ = ingested$.pipe(map((b): MessageEvent => ({ type: 'points', data: dashboardPoints(b.points) })));
+      const triggers$ = merge(
+        timer(0, STATUS_EVERY_MS),
+        ingested$,
+        this.events.lifecycle.pipe(filter((e) => e.sessionId === sessionId)),
+      );
+      // switchMap: a newer trigger supersedes a status read still in flight (it may predate the batch).
+      const status$ = triggers$.pipe(
+        switchMap(() =>
+          from(this.tracking.status(sessionId)).pipe(
+            catchError((error) => {
+              this.logger.warn({ msg: `dashboard status read failed: ${(error as Error).message}`, sessionId });
+              return EMPTY;
+            }),
+          ),
+        ),
+        map((status): MessageEvent => ({ type: 'status', data: dashboardStatus(status), retry: RETRY_MS })),
+      );
+      const inner = merge(points$, status$)
+        .pipe(takeUntil(this.shutdown$), finalize(() => this.open--))
+        .subscribe(subscriber);
+      return () => inner.unsubscribe();
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shutdown$.next();
+    this.shutdown$.complete();
+  }
+}

@@ -1,0 +1,121 @@
+// HTML shells of the dashboard. The pages carry no data: dashboard.js fills them from the REST API
+// and the race's event stream, so a page never needs a reload to stay current.
+import { escapeXml as escapeHtml } from './export-format';
+
+/** Where the controller serves the page assets (our files and the chart library from node_modules). */
+export const ASSET_BASE = '/dashboard/assets';
+
+/**
+ * Same-origin only: no CDN, no map tiles, nothing leaves the service. Styles allow inline because
+ * uPlot positions its legend and cursor with style attributes.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'";
+
+function layout(title: string, body: string, scripts: string[], styles: string[] = []): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title)}</title>
+${[...styles, 'dashboard.css'].map((s) => `<link rel="stylesheet" href="${ASSET_BASE}/${s}">`).join('\n')}
+</head>
+<body>
+${body}
+${scripts.map((s) => `<script src="${ASSET_BASE}/${s}" defer></script>`).join('\n')}
+</body>
+</html>
+`;
+}
+
+export function renderListPage(): string {
+  return layout(
+    'Races · livetrack-mcp',
+    `<header class="top"><h1>Races</h1><p class="muted">Active races first, then recent ones. Updates by itself.</p></header>
+<main id="race-list" data-view="list">
+  <p id="list-status" class="muted" role="status">Loading races…</p>
+  <ul id="races" class="race-list"></ul>
+</main>
+<footer class="foot"><a href="/docs">API docs</a></footer>`,
+    ['dashboard.js'],
+  );
+}
+
+const FIGURES: Array<[id: string, label: string]> = [
+  ['elapsed', 'Elapsed'],
+  ['distance', 'Distance'],
+  ['leg', 'Leg'],
+  ['last-point', 'Last point'],
+  ['hr', 'Heart rate'],
+  ['power', 'Power'],
+  ['cadence', 'Cadence'],
+  ['speed', 'Speed / pace'],
+  ['points', 'Points'],
+  ['poll-errors', 'Poll errors'],
+  ['analysis', 'Analysis'],
+  ['alerts', 'Alerts sent'],
+];
+
+const CHARTS: Array<[id: string, title: string]> = [
+  ['hr', 'Heart rate (bpm)'],
+  ['power', 'Power (W)'],
+  ['cadence', 'Cadence (rpm on the bike, steps/min on the run)'],
+  ['speed', 'Speed (km/h)'],
+];
+
+export function renderRacePage(sessionId: string, title: string): string {
+  const id = escapeHtml(sessionId);
+  const path = encodeURIComponent(sessionId);
+  return layout(
+    `${title} · livetrack-mcp`,
+    `<header class="top">
+  <a class="back" href="/dashboard">← All races</a>
+  <h1 id="race-name">${escapeHtml(title)}</h1>
+  <p class="sub"><span id="state" class="badge">…</span> <span id="athlete" class="muted"></span> <span id="conn" class="conn" role="status">connecting…</span></p>
+</header>
+<main id="race" data-view="race" data-session="${id}">
+  <section class="card figures-card" aria-labelledby="h-figures">
+    <h2 id="h-figures">Now</h2>
+    <dl class="figures">
+${FIGURES.map(([fid, label]) => `      <div class="figure"><dt>${label}</dt><dd id="fig-${fid}">–</dd></div>`).join('\n')}
+    </dl>
+    <p id="last-error" class="error-text" hidden></p>
+  </section>
+  <section class="card track-card" aria-labelledby="h-track">
+    <h2 id="h-track">Track</h2>
+    <svg id="track" role="img" aria-labelledby="track-desc" viewBox="0 0 400 300" preserveAspectRatio="xMidYMid meet"><desc id="track-desc">Track drawn from the stored positions</desc></svg>
+    <p id="track-legend" class="legend"></p>
+  </section>
+  <section class="card charts-card" aria-labelledby="h-charts">
+    <h2 id="h-charts">Over time</h2>
+    <p class="muted small">Shaded: the threshold range that applies on each leg. Dashed lines: leg changes.</p>
+${CHARTS.map(([cid, ctitle]) => `    <div class="chart-block"><h3>${ctitle}</h3><div class="chart" id="chart-${cid}" data-metric="${cid}"></div></div>`).join('\n')}
+  </section>
+  <section class="card timeline-card" aria-labelledby="h-timeline">
+    <h2 id="h-timeline">Timeline</h2>
+    <ol id="timeline" class="timeline" reversed></ol>
+    <p class="muted small">Alert texts go to Telegram; the timeline shows when the count of alerts sent and the analysis cycles change.</p>
+  </section>
+</main>
+<footer class="foot">
+  Export: <a id="export-gpx" href="/sessions/${path}/export.gpx" download>GPX</a> ·
+  <a id="export-csv" href="/sessions/${path}/export.csv" download>CSV</a> ·
+  <a href="/sessions/${path}">status (JSON)</a> · <a href="/sessions/${path}/summary">summary (JSON)</a>
+</footer>`,
+    ['uPlot.iife.min.js', 'dashboard.js'],
+    ['uPlot.min.css'],
+  );
+}
+
+export function renderNotFoundPage(message: string): string {
+  return layout(
+    'Not found · livetrack-mcp',
+    `<header class="top"><a class="back" href="/dashboard">← All races</a><h1>Not found</h1></header>
+<main><p>${escapeHtml(message)}</p></main>`,
+    [],
+  );
+}

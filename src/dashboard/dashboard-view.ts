@@ -1,0 +1,32 @@
+// What the race page receives over its event stream. Pure: the live service loads, this shapes.
+import { LegThreshold, thresholdsForLeg } from '../analysis/leg-stats';
+import { Thresholds } from '../control/thresholds';
+import { TrackpointRecord } from '../storage/trackpoint.types';
+import { SessionStatus, toTrackpointView, TrackpointView } from '../tracking/session-status';
+
+/** Legs that have thresholds; the page draws each one's bands over that leg's time span. */
+const BANDED_LEGS = ['bike', 'run'] as const;
+
+export interface DashboardStatus {
+  status: SessionStatus;
+  /** The thresholds that apply on each leg now (same rule as the alerts: bike fields on the bike, run_* on the run). */
+  thresholds_by_leg: Record<(typeof BANDED_LEGS)[number], LegThreshold[]>;
+  server_time: string;
+}
+
+export function dashboardStatus(status: SessionStatus, now = Date.now()): DashboardStatus {
+  const thresholds = status.thresholds as Partial<Thresholds>;
+  return {
+    status,
+    thresholds_by_leg: { bike: thresholdsForLeg('bike', thresholds), run: thresholdsForLeg('run', thresholds) },
+    server_time: new Date(now).toISOString(),
+  };
+}
+
+export interface DashboardPoints {
+  points: TrackpointView[];
+}
+
+export function dashboardPoints(points: TrackpointRecord[]): DashboardPoints {
+  return { points: points.map(toTrackpointView) };
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TrackingModule } from '../tracking/tracking.module';
+import { DashboardLive } from './dashboard-live.service';
+import { DashboardController } from './dashboard.controller';
+import { ExportController } from './export.controller';
+import { ExportService } from './export.service';
+
+/** Read-only faces for people: the live race dashboard (HTML + SSE) and GPX/CSV exports. */
+@Module({
+  imports: [TrackingModule],
+  controllers: [DashboardController, ExportController],
+  providers: [DashboardLive, ExportService],
+})
+export class DashboardModule {}
