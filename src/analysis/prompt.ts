@@ -4,6 +4,7 @@
 import { EMPTY_THRESHOLDS, THRESHOLD_FIELDS, Thresholds } from '../control/thresholds';
 import { Leg, RaceType, TrackpointRecord } from '../storage/trackpoint.types';
 import { LegSummary, seriesStats, SeriesStats, summarizeLegs, thresholdsForLeg } from './leg-stats';
+import { duration } from '../common/format';
 
 export interface AnalysisPromptInput {
   session: {
@@ -187,14 +188,6 @@ function pace(mps: number | null, meters: number): string {
   if (mps === null || mps <= 0) return '—';
   const s = Math.round(meters / mps);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-function duration(totalS: number): string {
-  const s = Math.round(totalS);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 function ago(ms: number): string {

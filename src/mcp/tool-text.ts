@@ -1,6 +1,8 @@
 // The short human texts tools answer with (the data itself travels as structuredContent). Pure.
 import type { SessionStatus } from '../tracking/session-status';
 import type { RaceSummary } from '../summary/race-summary';
+import { duration } from '../common/format';
+export { duration };
 
 const UNITS: Record<string, string> = {
   hr_max: 'bpm', hr_min: 'bpm', run_hr_max: 'bpm', run_hr_min: 'bpm',
@@ -8,14 +10,6 @@ const UNITS: Record<string, string> = {
 };
 
 const n = (v: number) => v.toLocaleString('en-US');
-
-export function duration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
 
 export function distance(meters: number | null): string {
   if (meters === null) return '? km';
