@@ -122,10 +122,16 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     return [...this.pollers.keys()];
   }
 
-  runtime(sessionId: string): { pollState: PollState; nextPollAt: number | null; backoffUntil: number | null } | null {
+  /** What the poller of an active session is doing, and the leg of its newest point (null before any). */
+  runtime(sessionId: string): { pollState: PollState; nextPollAt: number | null; backoffUntil: number | null; leg: Leg | null } | null {
     const p = this.pollers.get(sessionId);
     if (!p) return null;
-    return { pollState: p.state, nextPollAt: p.nextPollAt, backoffUntil: p.backoffUntil > Date.now() ? p.backoffUntil : null };
+    return {
+      pollState: p.state,
+      nextPollAt: p.nextPollAt,
+      backoffUntil: p.backoffUntil > Date.now() ? p.backoffUntil : null,
+      leg: p.lastPointAt === null ? null : p.legState.leg,
+    };
   }
 
   pollerStats(): { active_sessions: number; polling_now: number; backing_off: number; ticks: number; max_lag_ms: number; missed_polls: number } {

@@ -107,8 +107,10 @@ export class TrackingService {
 
   async status(sessionId: string): Promise<SessionStatus> {
     const session = await this.requireSession(sessionId);
-    const last = await this.store.findLastPoint(sessionId);
-    return toSessionStatus(session, this.tracker.runtime(sessionId), last?.leg ?? null);
+    // An active poller knows the current leg; otherwise read it from the newest stored point.
+    const runtime = this.tracker.runtime(sessionId);
+    const leg = runtime ? runtime.leg : ((await this.store.findLastPoint(sessionId))?.leg ?? null);
+    return toSessionStatus(session, runtime, leg);
   }
 
   async list(): Promise<SessionStatus[]> {
