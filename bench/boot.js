@@ -23,7 +23,8 @@ async function bootOnce(dbPath) {
   const port = await freePort();
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, LOG_LEVEL: 'error' },
+    // OTEL_EXPORTER_OTLP_ENDPOINT passes through, to measure boot with telemetry on.
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, LOG_LEVEL: 'error', ...(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? { OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT } : {}) },
     stdio: 'ignore',
   });
   const exited = new Promise((resolve) => child.on('exit', resolve));

@@ -14,7 +14,8 @@ const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
+/** The race began 47 min ago (whole minute), so by the second batch its points reach about now, as in a live race. */
+const START = new Date(Math.floor((Date.now() - 47 * 60_000) / 60_000) * 60_000);
 /** Screenshots always go here; UPDATE_SCREENSHOT=1 also refreshes the committed ones in docs/. */
 const SHOT_DIR = join(tmpdir(), 'livetrack-dashboard-shots');
 const DOCS_DIR = join(__dirname, '..', 'docs');
@@ -55,9 +56,10 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
     page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) problems.push(`left the service: ${r.url()}`); });
   }, 120_000);
 
+  let closed = false;
   afterAll(async () => {
     await browser?.close();
-    await running?.close();
+    if (!closed) await running?.close();
     await sim?.stop();
     tmp.cleanup();
   });
@@ -180,7 +182,7 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
     // Nothing wider than the phone: no sideways scrolling.
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     const phoneShot = join(SHOT_DIR, 'dashboard-phone.png');
-    await phone.screenshot({ path: phoneShot, fullPage: true });
+    await phone.screenshot({ path: phoneShot }); // the first screen, as a phone shows it
     await phone.close();
 
     if (process.env.UPDATE_SCREENSHOT === '1') {
@@ -318,5 +320,21 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
     expect(bad.status).toBe(400);
     const asset = await fetch(`${base}/dashboard/assets/..%2Fdashboard.controller.ts`);
     expect(asset.status).toBe(404);
+  });
+
+  it('ends open event streams when the app shuts down, so shutdown is not held up', async () => {
+    await browser.close();
+    const res = await fetch(`${base}/dashboard/${s.sessionId}/events`);
+    const reader = res.body!.getReader();
+    await reader.read(); // the stream is open and has sent its first status
+    expect(running.app.get(DashboardLive).openStreams).toBe(1);
+    closed = true;
+    await running.close();
+    // The stream ends (cleanly, or with the socket closed behind it) instead of holding the server open.
+    const ended = await (async () => {
+      for (;;) if ((await reader.read()).done) return 'done';
+    })().catch((error: Error) => `terminated: ${error.message}`);
+    expect(ended).toMatch(/^(done|terminated)/);
+    expect(running.app.get(DashboardLive).openStreams).toBe(0);
   });
 });

@@ -129,3 +129,44 @@ describe('deploy/k8s manifests', () => {
     expect(service.spec.ports).toEqual([{ name: 'http', port: 38100, targetPort: 'http', protocol: 'TCP' }]);
   });
 });
+
+describe('Dockerfile and docker-compose.yml', () => {
+  const root = join(__dirname, '..');
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  // Instructions only (comments and continuation lines folded away).
+  const instructions = dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages = instructions.reduce<string[][]>((acc, line) => (line.startsWith('FROM ') ? [...acc, [line]] : (acc[acc.length - 1].push(line), acc)), []);
+
+  it('Dockerfile: multi-stage; runtime installs production dependencies only, runs as node, has a health check', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const runtime = stages[stages.length - 1];
+    expect(runtime.some((l) => /^RUN npm ci .*--omit=dev/.test(l))).toBe(true);
+    expect(runtime.some((l) => /apt-get install/.test(l))).toBe(false);
+    expect(runtime.some((l) => /COPY --from=build .*better_sqlite3\.node/.test(l))).toBe(true);
+    const user = runtime.filter((l) => l.startsWith('USER '));
+    expect(user.at(-1)).toBe('USER node');
+    // USER comes after every RUN that needs root, and before CMD.
+    expect(runtime.indexOf(user.at(-1)!)).toBeGreaterThan(runtime.map((l) => l.startsWith('RUN ')).lastIndexOf(true));
+    expect(runtime.find((l) => l.startsWith('HEALTHCHECK'))).toMatch(/\/health\/live/);
+    expect(runtime.find((l) => l.startsWith('CMD'))).toBe('CMD ["node", "dist/main.js"]');
+    expect(runtime.find((l) => l.startsWith('ENV'))).toMatch(/DB_PATH=\/data\//);
+  });
+
+  it('docker-compose.yml: the service read-only with /data on a volume, runner and collector behind profiles', () => {
+    const compose = parseAllDocuments(readFileSync(join(root, 'docker-compose.yml'), 'utf8'))[0].toJS();
+    const app = compose.services['livetrack-mcp'];
+    expect(app).toMatchObject({ read_only: true, tmpfs: ['/tmp'], volumes: ['livetrack-data:/data'] });
+    expect(app.environment.DB_PATH).toBe('/data/livetrack.db');
+    expect(app.environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-}');
+    expect(app.profiles).toBeUndefined();
+    expect(compose.services['claude-runner'].profiles).toEqual(['runner']);
+    expect(compose.services['otel-collector'].profiles).toEqual(['otel']);
+    const collectorConfig = parseAllDocuments(readFileSync(join(root, 'deploy', 'otel-collector.yaml'), 'utf8'))[0].toJS();
+    expect(collectorConfig.receivers.otlp.protocols.http.endpoint).toBe('0.0.0.0:4318');
+    expect(Object.keys(collectorConfig.service.pipelines).sort()).toEqual(['metrics', 'traces']);
+  });
+});
