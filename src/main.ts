@@ -1,3 +1,5 @@
+import './compile-cache.register';
+import { flushCompileCache } from './compile-cache';
 import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, parseEnv } from './config/app-config';
@@ -38,6 +40,8 @@ async function main(): Promise<void> {
     { msg: 'livetrack-mcp listening', url: await app.getUrl(), db: config.dbPath, mcp: config.mcpPath, telemetry: telemetry.enabled, boot_ms: Math.round(process.uptime() * 1000) },
     'Bootstrap',
   );
+  // Up and serving: keep the compiled code for the next boot (async, off the boot path).
+  void flushCompileCache();
 
   // enableShutdownHooks() closes the app on SIGTERM/SIGINT and then re-raises the signal, which
   // would end the process as "killed". This listener turns that re-raised signal into exit 0 and
