@@ -52,7 +52,13 @@ export class HealthController {
     const indicator = this.indicators.check('tracker');
     try {
       const stats = await this.store.stats();
-      return indicator.up({ ...this.tracker.pollerStats(), store: stats });
+      const mem = process.memoryUsage();
+      const mb = (bytes: number) => Math.round(bytes / 1048576);
+      return indicator.up({
+        ...this.tracker.pollerStats(),
+        store: stats,
+        memory: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external) },
+      });
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
     }

@@ -20,6 +20,8 @@ import { TrackingEvents } from './tracking-events';
 const META_EVERY_POLLS = 10;
 /** Resumed sessions start spread over at most this long, so a restart does not burst Garmin. */
 const RESUME_SPREAD_MS = 10_000;
+/** ± share of the poll interval each wait varies by. */
+const POLL_JITTER = 0.05;
 /** Malformed answers in a row from the points endpoint before the share page is used instead. */
 const PAGE_FALLBACK_AFTER = 3;
 /** While on the page fallback, every Nth poll tries the JSON endpoint again. */
@@ -277,7 +279,9 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       return Math.max(50, Math.min(poller.backoffUntil - now, interval));
     }
     poller.state = 'waiting';
-    return interval;
+    // ±5 % jitter: sessions started together drift apart instead of polling (and allocating) in
+    // lock-step, which is also kinder to Garmin.
+    return Math.round(interval * (1 + POLL_JITTER * (2 * Math.random() - 1)));
   }
 
   /** One poll in its own trace span (Garmin calls are its children), timed and counted by outcome. */
