@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -101,6 +103,42 @@ describe('input fuzzing: bad bodies always get 400, never 500, and change nothin
       }),
       { numRuns: 150, seed: 20261126 },
     );
+    expect(snapshot()).toBe(before);
+  });
+
+  it('MCP tool arguments', async () => {
+    const before = snapshot();
+    const client = new Client({ name: 'fuzz', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${running.baseUrl}/mcp`)));
+    const badId = fc.oneof(fc.integer(), fc.constant(''), fc.string().map((x) => `nope-${x}`), fc.array(fc.string()), fc.constant(null));
+    const call = fc.oneof(
+      fc.record({ field: fc.constantFrom(...THRESHOLDS), value: badThreshold }).map(({ field, value }) => ({ name: 'update_thresholds', arguments: { session_id: sessionId, [field]: value } })),
+      fc.integer({ min: 2, max: 240 }).map((max) => ({ name: 'update_thresholds', arguments: { session_id: sessionId, hr_min: max, hr_max: max - 1 } })),
+      fc.record({ key: fc.string({ minLength: 1 }).filter((k) => !THRESHOLDS.includes(k) && k !== 'session_id' && k !== '__proto__'), value: fc.jsonValue() })
+        .map(({ key, value }) => ({ name: 'update_thresholds', arguments: { session_id: sessionId, [key]: value } })),
+      fc.oneof(fc.string(), fc.integer(), fc.constant(`http://169.254.169.254/session/a/token/B`)).map((url) => ({ name: 'start_tracking', arguments: { url } })),
+      fc.record({ field: fc.constantFrom('hr_max', 'poll_interval_secs', 'race_type', 'stale_stop_min'), value: badThreshold })
+        .map(({ field, value }) => ({ name: 'start_tracking', arguments: { url: sim.shareUrl(sessionId), race_config: { [field]: value } } })),
+      fc.oneof(fc.integer({ max: 0 }), fc.string(), fc.double({ min: 100000, noNaN: true })).map((minutes) => ({ name: 'get_recent_data', arguments: { session_id: sessionId, minutes } })),
+      badId.map((id) => ({ name: 'get_race_summary', arguments: { session_id: id } })),
+      badId.map((id) => ({ name: 'stop_tracking', arguments: { session_id: id } })),
+      fc.oneof(fc.constant(''), fc.integer(), fc.string({ minLength: 5000, maxLength: 6000 })).map((text) => ({ name: 'send_coaching_message', arguments: { text } })),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(call, async ({ name, arguments: args }) => {
+          const result = (await client.callTool({ name, arguments: args as Record<string, unknown> })) as { isError?: boolean; content: Array<{ type: string; text?: string }> };
+          expect(result.isError).toBe(true);
+          expect(result.content[0]?.text?.length ?? 0).toBeGreaterThan(0);
+        }),
+        { numRuns: 200, seed: 20261127 },
+      );
+      // The connection is still usable after every error.
+      const ok = (await client.callTool({ name: 'get_tracking_status', arguments: { session_id: sessionId } })) as { isError?: boolean };
+      expect(ok.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
     expect(snapshot()).toBe(before);
   });
 });
