@@ -161,6 +161,8 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
     // Bike and run thresholds: two HR bands now.
     expect(await page.getAttribute('#chart-hr', 'data-bands')).toBe('2');
     expect(await page.locator('#timeline').innerText()).toContain('Run started');
+    // The bike's sustained HR stretches over hr_max 145 were raised as alerts (Telegram is off here).
+    await page.waitForFunction(() => /Alert: Bike: HR \d+ for \d+ s, ceiling 145.*\(Telegram off\)/.test(document.getElementById('timeline')!.textContent ?? ''), null, { timeout: 10000 });
 
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: number }).__sameDocument)).toBe(42);
     expect(navigations).toBe(0);

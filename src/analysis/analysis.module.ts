@@ -11,6 +11,6 @@ import { ClaudeRunnerClient } from './claude-runner.client';
   imports: [HttpModule, TrackingModule, TelegramModule],
   controllers: [AnalysisController],
   providers: [AnalysisService, ClaudeRunnerClient, AlertService],
-  exports: [AnalysisService],
+  exports: [AnalysisService, AlertService],
 })
 export class AnalysisModule {}

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent } from '@nestjs/common';
 import { EMPTY, filter, finalize, from, map, merge, Observable, Subject, switchMap, takeUntil, timer, catchError } from 'rxjs';
+import { AlertService } from '../analysis/alert.service';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
 import { dashboardPoints, dashboardStatus } from './dashboard-view';
@@ -24,6 +25,7 @@ export class DashboardLive implements BeforeApplicationShutdown {
   constructor(
     private readonly tracking: TrackingService,
     private readonly events: TrackingEvents,
+    private readonly alerts: AlertService,
   ) {}
 
   /** Number of connected event streams (for tests and health of the feature). */
@@ -51,7 +53,7 @@ export class DashboardLive implements BeforeApplicationShutdown {
             }),
           ),
         ),
-        map((status): MessageEvent => ({ type: 'status', data: dashboardStatus(status), retry: RETRY_MS })),
+        map((status): MessageEvent => ({ type: 'status', data: dashboardStatus(status, this.alerts.recentAlerts(sessionId)), retry: RETRY_MS })),
       );
       const inner = merge(points$, status$)
         .pipe(takeUntil(this.shutdown$), finalize(() => this.open--))

@@ -1,4 +1,5 @@
 // What the race page receives over its event stream. Pure: the live service loads, this shapes.
+import type { RecentAlert } from '../analysis/alert.service';
 import { LegThreshold, thresholdsForLeg } from '../analysis/leg-stats';
 import { Thresholds } from '../control/thresholds';
 import { TrackpointRecord } from '../storage/trackpoint.types';
@@ -12,14 +13,17 @@ export interface DashboardStatus {
   /** The thresholds that apply on each leg now (same rule as the alerts: bike fields on the bike, run_* on the run). */
   thresholds_by_leg: Record<(typeof BANDED_LEGS)[number], LegThreshold[]>;
   server_time: string;
+  /** Threshold alerts raised for this session since the server started, oldest first. */
+  alerts: RecentAlert[];
 }
 
-export function dashboardStatus(status: SessionStatus, now = Date.now()): DashboardStatus {
+export function dashboardStatus(status: SessionStatus, alerts: RecentAlert[] = [], now = Date.now()): DashboardStatus {
   const thresholds = status.thresholds as Partial<Thresholds>;
   return {
     status,
     thresholds_by_leg: { bike: thresholdsForLeg('bike', thresholds), run: thresholdsForLeg('run', thresholds) },
     server_time: new Date(now).toISOString(),
+    alerts,
   };
 }
 

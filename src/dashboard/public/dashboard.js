@@ -127,7 +127,7 @@
     var statusAt = 0;
     var thresholdsByLeg = { bike: [], run: [] };
     var extraEvents = []; // timeline entries seen while the page is open
-    var lastAnalysisAt = null, seenAlerts = null, seenPollErrors = null, seenAnalysisErrors = null;
+    var lastAnalysisAt = null, seenAlerts = {}, seenPollErrors = null, seenAnalysisErrors = null;
     var renderTimer = null;
     var charts = createCharts();
 
@@ -169,12 +169,14 @@
         extraEvents.push({ t: now, kind: 'error', text: 'Analysis failed (' + s.analysis.errors + ' errors so far)' });
       }
       if (s.analysis) seenAnalysisErrors = s.analysis.errors;
-      if (seenAlerts === null && s.alerts_sent > 0) {
-        extraEvents.push({ t: now, kind: 'alert', text: s.alerts_sent + ' threshold alert(s) sent before this page opened' });
-      } else if (seenAlerts !== null && s.alerts_sent > seenAlerts) {
-        extraEvents.push({ t: now, kind: 'alert', text: (s.alerts_sent - seenAlerts) + ' threshold alert(s) sent (' + s.alerts_sent + ' in total)' });
-      }
-      seenAlerts = s.alerts_sent;
+      // The server lists the alerts it raised (text as sent to Telegram); keyed so each shows once.
+      (payload.alerts || []).forEach(function (a) {
+        var key = a.at + '|' + a.field;
+        if (seenAlerts[key]) return;
+        seenAlerts[key] = true;
+        var how = a.outcome === 'delivered' ? '' : a.outcome === 'disabled' ? ' (Telegram off)' : ' (delivery failed)';
+        extraEvents.push({ t: parseTime(a.at), kind: 'alert', text: 'Alert: ' + a.text + how });
+      });
       if (seenPollErrors !== null && s.poll_errors > seenPollErrors) {
         extraEvents.push({ t: now, kind: 'error', text: 'Poll error' + (s.last_error ? ': ' + s.last_error : '') + ' (' + s.poll_errors + ' so far)' });
       }
