@@ -177,8 +177,11 @@ export class TrackStore {
 
   /** Newest stored point of a session, or null. */
   async findLastPoint(sessionId: string): Promise<TrackpointRecord | null> {
-    const row = await this.dataSource.getRepository(TrackpointEntity).findOne({ where: { sessionId }, order: { time: 'DESC' } });
-    return row ? toRecord(row) : null;
+    const rows: RawPoint[] = await this.dataSource.query(
+      this.placeholders(`SELECT ${SELECT_POINT} FROM trackpoints WHERE session_id = ? ORDER BY time DESC LIMIT 1`),
+      [sessionId],
+    );
+    return rows.length ? fromRaw(rows[0]) : null;
   }
 
   countPoints(sessionId?: string): Promise<number> {
@@ -264,22 +267,4 @@ function fromRaw(r: RawPoint): TrackpointRecord {
 /** simple-json columns defeat TypeORM's deep-partial typing; the patch is a plain column map. */
 function asUpdate(patch: SessionPatch): QueryDeepPartialEntity<RaceSessionEntity> {
   return patch as QueryDeepPartialEntity<RaceSessionEntity>;
-}
-
-function toRecord(row: TrackpointEntity): TrackpointRecord {
-  return {
-    time: row.time,
-    lat: row.lat,
-    lon: row.lon,
-    altitudeM: row.altitudeM,
-    speedMps: row.speedMps,
-    distanceM: row.distanceM,
-    durationS: row.durationS,
-    heartRate: row.heartRate,
-    cadence: row.cadence,
-    power: row.power,
-    activityType: row.activityType,
-    leg: row.leg,
-    status: row.status,
-  };
 }
