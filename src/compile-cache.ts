@@ -50,6 +50,10 @@ export function enableCompileCache(cacheDir: string): void {
 
   M.prototype._compile = function (this: NodeModule, content: string, filename: string, format?: string) {
     if (format !== undefined && format !== 'commonjs') return original.call(this, content, filename, format);
+    // On Node 20 a script compiled from cached data loses its dynamic-import callback
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the first import(); seen in the OTLP exporter):
+    // modules that use import() are left to Node's own loader.
+    if (content.includes('import(')) return original.call(this, content, filename, format);
     const key = createHash('sha1').update(process.version).update(filename).update(content).digest('hex');
     const file = join(cacheDir, key);
     let cachedData: Buffer | undefined;

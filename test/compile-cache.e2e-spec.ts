@@ -17,14 +17,15 @@ describe('V8 code cache for CommonJS modules (dist/compile-cache.js)', () => {
         `const b = require('./b'); const d = require('./data.json');
          module.exports = { value: b.twice(d.n), sameDir: b.here === __dirname, resolved: require.resolve('./b') === b.file,
            main: require.main === module, cached: require.cache[require.resolve('./b')] !== undefined,
-           dyn: typeof (() => import('node:path')) };`,
+           load: () => import('node:path') };`,
       );
       const script = `const c = require(${JSON.stringify(CACHE_MODULE)}); c.enableCompileCache(${JSON.stringify(cache)});
         const out = require(${JSON.stringify(join(tmp.dir, 'a.js'))});
-        import('node:path').then(() => c.flushCompileCache()).then(() => console.log(JSON.stringify(out)));`;
+        out.load().then((m) => { out.dyn = typeof m.join; delete out.load; return c.flushCompileCache(); }).then(() => console.log(JSON.stringify(out)));`;
       const first = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
       const files = readdirSync(cache);
-      expect(files.length).toBeGreaterThanOrEqual(2);
+      // b.js is cached; a.js uses import(), which Node 20 cannot run from cached data, so it is not.
+      expect(files.length).toBeGreaterThanOrEqual(1);
       const second = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
       expect(JSON.parse(second)).toEqual(JSON.parse(first));
       expect(JSON.parse(first)).toEqual({ value: 42, sameDir: true, resolved: true, main: false, cached: true, dyn: 'function' });

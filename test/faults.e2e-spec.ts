@@ -47,7 +47,8 @@ describe('fault suite: Garmin misbehaving', () => {
     await waitForExactly(running.baseUrl, sim, s.sessionId);
     expect((await status(running.baseUrl, s.sessionId)).poll_errors).toBe(before.poll_errors);
     // A storm of 403s that a handshake does not cure: counted, backed off, then recovered.
-    sim.injectFaults(['403', '403', '403', '403', '403', '403'], { sessionId: s.sessionId, path: 'points' });
+    // Each poll spends two 403s (the call, and its retry after one fresh handshake).
+    sim.injectFaults(Array(6).fill('403'), { sessionId: s.sessionId, path: 'points' });
     sim.release(s.sessionId, 10);
     await waitForExactly(running.baseUrl, sim, s.sessionId);
     const after = await status(running.baseUrl, s.sessionId);

@@ -28,6 +28,8 @@ export abstract class AppConfig {
   abstract readonly requestTimeoutMs: number;
   /** Multiplies every backoff delay (LIVETRACK_BACKOFF_SCALE, default 1; replays and tests shrink it). */
   abstract readonly backoffScale: number;
+  /** Seconds between the cheap points calls that watch a session after a stale stop (LIVETRACK_WATCH_INTERVAL_S). */
+  abstract readonly watchIntervalS: number;
 }
 
 /** Thrown for a bad environment value; the message is one line naming the variable. */
@@ -42,6 +44,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Share site, short links (both hosts) and athlete pages that redirect to a live session. */
+export const DEFAULT_ALLOWED_ORIGINS = 'https://livetrack.garmin.com,https://gar.mn,https://www.gar.mn,https://live.garmin.com';
 
 function text(env: Env, name: string, fallback: string): string {
   const value = env[name];
@@ -110,7 +115,7 @@ export function parseEnv(env: Env): AppConfig {
   let allowedOrigins: string[];
   try {
     allowedOrigins = parseAllowedOrigins(
-      text(env, 'LIVETRACK_ALLOWED_ORIGINS', 'https://livetrack.garmin.com,https://gar.mn'),
+      text(env, 'LIVETRACK_ALLOWED_ORIGINS', DEFAULT_ALLOWED_ORIGINS),
     );
   } catch (error) {
     throw new ConfigError(
@@ -132,10 +137,12 @@ export function parseEnv(env: Env): AppConfig {
 
   const requestTimeoutMs = number(env, 'LIVETRACK_REQUEST_TIMEOUT_MS', 15000, 100, 120000, true);
   const backoffScale = number(env, 'LIVETRACK_BACKOFF_SCALE', 1, 0.0001, 1, false);
+  const watchIntervalS = number(env, 'LIVETRACK_WATCH_INTERVAL_S', 300, 0.1, 3600, false);
 
   return {
     requestTimeoutMs,
     backoffScale,
+    watchIntervalS,
     port,
     host,
     mcpPath: mcpPath.replace(/\/+$/, ''),

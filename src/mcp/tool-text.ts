@@ -39,8 +39,9 @@ export function statusText(s: SessionStatus): string {
     );
   }
   const why = s.stop_reason ? ` (${s.stop_reason}${s.stop_detail ? `: ${s.stop_detail}` : ''})` : '';
+  const watch = s.watching_until ? ` Still watching Garmin for new points until ${s.watching_until}: tracking resumes by itself if they come.` : '';
   return (
-    `${label} is ${s.state}${why} at ${s.stopped_at ?? 'unknown time'}: ${n(s.points)} points, ${lastPoint}. ` +
+    `${label} is ${s.state}${why} at ${s.stopped_at ?? 'unknown time'}: ${n(s.points)} points, ${lastPoint}.${watch} ` +
     `Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.`
   );
 }

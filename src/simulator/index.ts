@@ -1,6 +1,6 @@
 // Public surface of the G4 LiveTrack replay simulator (demo, e2e tests, benchmarks).
 export { generateTriathlon, generateSingleSport } from './race-generator';
-export type { GeneratedRace, GeneratedLeg, GenerateOptions, SingleSportOptions } from './race-generator';
+export type { GeneratedRace, GeneratedLeg, GenerateOptions, SingleSportOptions, TriathlonOptions } from './race-generator';
 export { LiveTrackSimulator } from './livetrack-simulator';
 export type {
   AddSessionOptions,

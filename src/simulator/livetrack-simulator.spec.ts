@@ -1,3 +1,4 @@
+import { flightValues, joinFlightChunks, trackPointsFromPage } from '../tracking/page-fallback';
 import { LiveTrackSimulator } from './livetrack-simulator';
 import { generateSingleSport, generateTriathlon } from './race-generator';
 
@@ -54,7 +55,11 @@ describe('LiveTrackSimulator over HTTP', () => {
     expect(sim.shareUrl(id, 'query')).toBe(`${origin}/session/${id}?token=${token}`);
   });
 
-  it('serves the share page with csrf meta, cookies and embedded __NEXT_DATA__', async () => {
+  it('serves the older share page with csrf meta, cookies and embedded __NEXT_DATA__', async () => {
+    await sim.stop();
+    sim = new LiveTrackSimulator({ seed: 9, pageData: 'next-data' });
+    origin = await sim.start();
+    ({ sessionId: id, token } = sim.addSession({ race: race(), sessionName: 'Test Run', athlete: 'Ada' }));
     sim.release(id, 4);
     const hs = await handshake(sim.shareUrl(id));
     expect(hs.setCookies.some((c) => /^livetrack_csrf=[0-9a-f]+; Path=\/; HttpOnly; SameSite=Lax$/.test(c))).toBe(true);
@@ -67,6 +72,88 @@ describe('LiveTrackSimulator over HTTP', () => {
     const viaQuery = await fetch(sim.shareUrl(id, 'query'));
     expect(viaQuery.status).toBe(200);
     expect(viaQuery.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it("serves today's app-router page: the track-points query in several pages, split across many chunks", async () => {
+    sim.releaseAll(id); // 121 points: two pages
+    const hs = await handshake(sim.shareUrl(id));
+    const chunks = hs.html.match(/self\.__next_f\.push\(\[1,/g) ?? [];
+    expect(chunks.length).toBeGreaterThan(5);
+    // Some JSON row is cut across chunks: no single chunk parses as the whole state.
+    const rows = flightValues(joinFlightChunks(hs.html));
+    expect(rows.length).toBe(4);
+    const found = trackPointsFromPage(hs.html, null, { sessionId: id, token })!;
+    expect(found.found).toBe('query');
+    expect(found.trackPoints).toEqual(sim.released(id));
+  });
+
+  it('answers only the configured API path forms', async () => {
+    for (const [mode, v2, plain] of [['v2-only', 200, 404], ['unversioned-only', 404, 200], ['both', 200, 200]] as const) {
+      await sim.stop();
+      sim = new LiveTrackSimulator({ seed: 9, apiPaths: mode });
+      origin = await sim.start();
+      ({ sessionId: id, token } = sim.addSession({ race: race() }));
+      const hs = await handshake(sim.shareUrl(id));
+      expect((await api(`${origin}/api/v2/sessions/${id}?token=${token}`, hs)).status).toBe(v2);
+      expect((await api(metaUrl(), hs)).status).toBe(plain);
+      expect((await api(`${origin}/api/v2/sessions/${id}/track-points/common?token=${token}`, hs)).status).toBe(v2);
+    }
+  });
+
+  it('serves the per-session behaviours: failing metadata, 404 before the first point, bare arrays, empty bodies, nested fields', async () => {
+    const s = sim.addSession({ race: race(), metaFailure: 500, notFoundBeforeFirstPoint: true, pointsBody: 'array', emptyWhenNothingNew: true, nestedFitness: true });
+    const hs = await handshake(sim.shareUrl(s.sessionId));
+    const points = (begin?: string) => api(`${origin}/api/sessions/${s.sessionId}/track-points/common?token=${s.token}${begin ? `&begin=${encodeURIComponent(begin)}` : ''}`, hs);
+    expect((await api(`${origin}/api/sessions/${s.sessionId}?token=${s.token}`, hs)).status).toBe(500);
+    expect((await points()).status).toBe(404);
+    const released = sim.release(s.sessionId, 3);
+    const body = await (await points()).json();
+    expect(Array.isArray(body)).toBe(true);
+    expect(body).toHaveLength(3);
+    expect(body[2].heartRateBeatsPerMin).toBeUndefined();
+    expect(body[2].fitnessPointData).toEqual({
+      heartRateBeatsPerMin: released[2].heartRateBeatsPerMin, cadenceCyclesPerMin: released[2].cadenceCyclesPerMin,
+      powerWatts: released[2].powerWatts, activityType: released[2].activityType,
+    });
+    const nothingNew = await points(String(released[2].dateTime));
+    expect(nothingNew.status).toBe(200);
+    expect(await nothingNew.text()).toBe('');
+  });
+
+  it('redirects the share page, chains short links across hosts, and leads athlete pages to the session', async () => {
+    await sim.stop();
+    sim = new LiveTrackSimulator({ seed: 9, pageRedirects: true });
+    origin = await sim.start();
+    ({ sessionId: id, token } = sim.addSession({ race: race() }));
+    const first = await fetch(sim.shareUrl(id), { redirect: 'manual' });
+    expect([301, 307, 308]).toContain(first.status);
+    expect((await fetch(new URL(first.headers.get('location')!, origin), { redirect: 'manual' })).status).toBe(200);
+
+    const link = sim.addShortLink(id, 'path', { statuses: [301, 308], host: 'localhost' });
+    expect(link.startsWith(sim.originOn('localhost'))).toBe(true);
+    const hop1 = await fetch(link, { redirect: 'manual' });
+    expect(hop1.status).toBe(301);
+    const hop2 = await fetch(new URL(hop1.headers.get('location')!, link), { redirect: 'manual' });
+    expect(hop2.status).toBe(308);
+    expect(hop2.headers.get('location')).toBe(sim.shareUrl(id));
+
+    const page = await fetch(sim.addAthletePage('jane', id), { redirect: 'manual' });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`NEXT_REDIRECT;replace;/session/${id}/token/${token};307;`);
+    const redirecting = await fetch(sim.addAthletePage('joe', id, 'redirect'), { redirect: 'manual' });
+    expect(redirecting.status).toBe(307);
+    expect(sim.stats().requests['athlete-page']).toBe(2);
+  });
+
+  it('shows a challenge page to everything while bot protection is on', async () => {
+    sim.setBotChallenge(true);
+    const page = await fetch(sim.shareUrl(id));
+    expect(page.status).toBe(403);
+    expect(page.headers.get('cf-mitigated')).toBe('challenge');
+    expect(await page.text()).toMatch(/Just a moment/);
+    expect((await fetch(metaUrl())).status).toBe(403);
+    sim.setBotChallenge(false);
+    expect((await fetch(sim.shareUrl(id))).status).toBe(200);
   });
 
   it('answers 404 for a bad token or unknown session, without cookies', async () => {

@@ -30,6 +30,19 @@ export interface FaultOptions {
 export interface SimulatorOptions {
   /** Name of the <meta> carrying the CSRF token; Garmin builds use either. Default 'csrf-token'. */
   csrfMetaName?: 'csrf-token' | 'livetrack-csrf-token';
+  /**
+   * Which API path forms answer: both (default), only `/api/v2/…` (as the site's own front end
+   * calls it), or only the unversioned `/api/…`. The other form answers 404.
+   */
+  apiPaths?: 'both' | 'v2-only' | 'unversioned-only';
+  /**
+   * How the share page embeds its data: 'app-router' (default, today's page: React Query state
+   * streamed in many `self.__next_f.push` chunks, points in several pages) or 'next-data' (older
+   * pages-router `__NEXT_DATA__`).
+   */
+  pageData?: 'app-router' | 'next-data';
+  /** The share page first answers a redirect (301/307/308 in turn) to its canonical form. Default false. */
+  pageRedirects?: boolean;
   /** Seed for ids, tokens, CSRF values and garbage payloads. Default 1. */
   seed?: number;
   /** Timer period of play(). Default 250 ms. */
@@ -44,6 +57,16 @@ export interface AddSessionOptions {
   athlete?: string;
   /** Seconds between device uploads; also the batch size of play(). Default 30. */
   postTrackPointFrequency?: number;
+  /** Metadata answers this status on every path, every time (the points endpoint still works). */
+  metaFailure?: 404 | 500;
+  /** The points endpoint answers 404 until the first point is released ("nothing uploaded yet"). */
+  notFoundBeforeFirstPoint?: boolean;
+  /** `object` = `{trackPoints:[…]}` (default), `array` = a bare array. */
+  pointsBody?: 'object' | 'array';
+  /** Answer an empty body when nothing newer than `begin` exists. */
+  emptyWhenNothingNew?: boolean;
+  /** Older builds: heart rate, cadence, power and activityType nested in `fitnessPointData`. */
+  nestedFitness?: boolean;
 }
 
 export interface SimSession {
@@ -60,7 +83,7 @@ export interface PlayOptions {
   finishAtEnd?: boolean;
 }
 
-export type RequestKind = 'page' | 'meta' | 'points' | 'courses' | 'short-link' | 'redirect' | 'other';
+export type RequestKind = 'page' | 'meta' | 'points' | 'courses' | 'short-link' | 'athlete-page' | 'redirect' | 'other';
 
 export interface SimRequestRecord {
   kind: RequestKind;
@@ -96,6 +119,7 @@ interface QueuedFault {
 }
 
 interface SessionState extends SimSession {
+  readonly behaviour: Required<Pick<AddSessionOptions, 'notFoundBeforeFirstPoint' | 'pointsBody' | 'emptyWhenNothingNew' | 'nestedFitness'>> & { metaFailure: 404 | 500 | null };
   /** Epoch ms of each point, parsed once; NaN for points without a usable dateTime. */
   times: number[];
   releasedCount: number;
@@ -121,7 +145,14 @@ export class LiveTrackSimulator {
   private readonly csrfMetaName: string;
   private readonly playTickMs: number;
   private readonly sessionsById = new Map<string, SessionState>();
-  private readonly shortLinks = new Map<string, { sessionId: string; form: 'path' | 'query' }>();
+  private readonly shortLinks = new Map<string, { sessionId: string; form: 'path' | 'query'; statuses: number[] }>();
+  /** live.garmin.com/{user} athlete pages: the session they lead to and how. */
+  private readonly athletePages = new Map<string, { sessionId: string | null; form: 'redirect' | 'next-redirect' }>();
+  private readonly apiPaths: NonNullable<SimulatorOptions['apiPaths']>;
+  private readonly pageData: NonNullable<SimulatorOptions['pageData']>;
+  private readonly pageRedirects: boolean;
+  private challenge = false;
+  private redirectCount = 0;
   /** meta token -> cookie secret; cleared by rotateCsrf(). */
   private readonly csrf = new Map<string, string>();
   private faults: QueuedFault[] = [];
@@ -134,6 +165,9 @@ export class LiveTrackSimulator {
     this.rng = new Rng(opts.seed ?? 1);
     this.csrfMetaName = opts.csrfMetaName ?? 'csrf-token';
     this.playTickMs = opts.playTickMs ?? 250;
+    this.apiPaths = opts.apiPaths ?? 'both';
+    this.pageData = opts.pageData ?? 'app-router';
+    this.pageRedirects = opts.pageRedirects ?? false;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -185,6 +219,13 @@ export class LiveTrackSimulator {
       postTrackPointFrequency: opts.postTrackPointFrequency ?? 30,
       race: opts.race,
       times: opts.race.points.map((p) => (typeof p.dateTime === 'string' ? Date.parse(p.dateTime) : NaN)),
+      behaviour: {
+        metaFailure: opts.metaFailure ?? null,
+        notFoundBeforeFirstPoint: opts.notFoundBeforeFirstPoint ?? false,
+        pointsBody: opts.pointsBody ?? 'object',
+        emptyWhenNothingNew: opts.emptyWhenNothingNew ?? false,
+        nestedFitness: opts.nestedFitness ?? false,
+      },
       releasedCount: 0,
       finished: false,
       gone: false,
@@ -215,12 +256,39 @@ export class LiveTrackSimulator {
     return form === 'path' ? `${this.origin}/session/${id}/token/${token}` : `${this.origin}/session/${id}?token=${token}`;
   }
 
-  /** A gar.mn-style short link that 302s to the share URL. */
-  addShortLink(sessionId: string, form: 'path' | 'query' = 'path'): string {
+  /**
+   * A gar.mn-style short link that redirects to the share URL: one 302 by default, or a chain of
+   * the given statuses. `host` serves the link under another name of this server (e.g.
+   * 'localhost', standing for www.gar.mn), so the hops cross origins.
+   */
+  addShortLink(sessionId: string, form: 'path' | 'query' = 'path', opts: { statuses?: number[]; host?: string } = {}): string {
     this.must(sessionId);
     const code = this.rng.hex(8);
-    this.shortLinks.set(code, { sessionId, form });
-    return `${this.origin}/s/${code}`;
+    this.shortLinks.set(code, { sessionId, form, statuses: opts.statuses?.length ? opts.statuses : [302] });
+    return `${this.originOn(opts.host)}/s/${code}`;
+  }
+
+  /**
+   * A live.garmin.com/{user} athlete page leading to the session: a 307, or a 200 page whose body
+   * carries `NEXT_REDIRECT;replace;/session/…` (Next.js app router). `sessionId` null = not live.
+   */
+  addAthletePage(user: string, sessionId: string | null, form: 'redirect' | 'next-redirect' = 'next-redirect', host?: string): string {
+    if (sessionId !== null) this.must(sessionId);
+    this.athletePages.set(user.toLowerCase(), { sessionId, form });
+    return `${this.originOn(host)}/${encodeURIComponent(user)}`;
+  }
+
+  /** This server's origin under another host name (loopback aliases only). */
+  originOn(host?: string): string {
+    if (!host) return this.origin;
+    const url = new URL(this.origin);
+    url.hostname = host;
+    return url.origin;
+  }
+
+  /** Bot protection on: every request gets a challenge page (403, `cf-mitigated: challenge`). */
+  setBotChallenge(on: boolean): void {
+    this.challenge = on;
   }
 
   /** URL that 302s to an arbitrary target (for testing redirect allow-lists). */
@@ -328,6 +396,7 @@ export class LiveTrackSimulator {
       points: 0,
       courses: 0,
       'short-link': 0,
+      'athlete-page': 0,
       redirect: 0,
       other: 0,
     };
@@ -422,33 +491,64 @@ export class LiveTrackSimulator {
       return;
     }
 
+    if (this.challenge) {
+      record.kind = classify(path);
+      this.send(res, record, challengePage());
+      return;
+    }
+
     let m: RegExpMatchArray | null;
     if ((m = path.match(/^\/session\/([^/]+)\/token\/([^/]+)\/?$/))) {
-      this.servePage(res, record, decode(m[1]), decode(m[2]));
+      this.servePage(res, record, decode(m[1]), decode(m[2]), url);
     } else if ((m = path.match(/^\/session\/([^/]+)\/?$/))) {
-      this.servePage(res, record, decode(m[1]), url.searchParams.get('token') ?? undefined);
+      this.servePage(res, record, decode(m[1]), url.searchParams.get('token') ?? undefined, url);
     } else if ((m = path.match(/^\/s\/([^/]+)\/?$/))) {
       record.kind = 'short-link';
       const link = this.shortLinks.get(decode(m[1]) ?? '');
       const s = link && this.sessionsById.get(link.sessionId);
+      const hop = Number(url.searchParams.get('hop') ?? 0);
       if (!link || !s) {
         this.send(res, record, notFoundHtml());
+      } else if (hop + 1 < link.statuses.length) {
+        this.send(res, record, redirect(`${path}?hop=${hop + 1}`, link.statuses[hop]));
       } else {
-        this.send(res, record, redirect(this.shareUrl(s.sessionId, link.form)));
+        this.send(res, record, redirect(this.shareUrl(s.sessionId, link.form), link.statuses[hop] ?? 302));
+      }
+    } else if ((m = path.match(/^\/([A-Za-z0-9._-]+)\/?$/)) && this.athletePages.has(m[1].toLowerCase())) {
+      record.kind = 'athlete-page';
+      const page = this.athletePages.get(m[1].toLowerCase())!;
+      const s = page.sessionId === null ? undefined : this.sessionsById.get(page.sessionId);
+      if (!s) {
+        this.send(res, record, htmlPage(200, '<!DOCTYPE html><html><body><h1>Not live right now</h1></body></html>'));
+      } else {
+        const target = `/session/${encodeURIComponent(s.sessionId)}/token/${encodeURIComponent(s.token)}`;
+        this.send(res, record, page.form === 'redirect' ? redirect(target, 307) : htmlPage(200, nextRedirectPage(target)));
       }
     } else if (path === '/redirect') {
       record.kind = 'redirect';
       const to = url.searchParams.get('to');
       this.send(res, record, to ? redirect(to) : { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'missing to' }) });
-    } else if ((m = path.match(/^\/api(?:\/v2)?\/sessions\/([^/]+)(\/track-points\/common|\/courses)?\/?$/))) {
-      record.kind = m[2] === '/courses' ? 'courses' : m[2] ? 'points' : 'meta';
-      this.serveApi(req, res, record, decode(m[1]), url);
+    } else if ((m = path.match(/^\/api(\/v[12])?\/sessions\/([^/]+)(\/track-points\/common|\/courses)?\/?$/))) {
+      record.kind = m[3] === '/courses' ? 'courses' : m[3] ? 'points' : 'meta';
+      if (!this.servesPath(m[1], record.kind)) {
+        this.send(res, record, notFoundHtml());
+        return;
+      }
+      this.serveApi(req, res, record, decode(m[2]), url);
     } else {
       this.send(res, record, notFoundHtml());
     }
   }
 
-  private servePage(res: http.ServerResponse, record: SimRequestRecord, id: string | undefined, token: string | undefined): void {
+  /** Does this server answer the API path form (`/api/v2/…`, `/api/v1/…` or `/api/…`)? */
+  private servesPath(version: string | undefined, kind: RequestKind): boolean {
+    if (version === '/v1') return kind === 'courses';
+    if (this.apiPaths === 'v2-only') return version === '/v2';
+    if (this.apiPaths === 'unversioned-only') return version === undefined;
+    return true;
+  }
+
+  private servePage(res: http.ServerResponse, record: SimRequestRecord, id: string | undefined, token: string | undefined, url: URL): void {
     record.kind = 'page';
     record.sessionId = id;
     const s = id !== undefined ? this.sessionsById.get(id) : undefined;
@@ -456,26 +556,24 @@ export class LiveTrackSimulator {
       this.send(res, record, notFoundHtml());
       return;
     }
+    if (this.pageRedirects && url.searchParams.get('locale') !== 'en') {
+      // As a CDN or locale redirect would: each hop is a different status.
+      const status = [301, 307, 308][this.redirectCount++ % 3];
+      this.send(res, record, redirect(`/session/${encodeURIComponent(s.sessionId)}/token/${encodeURIComponent(s.token)}?locale=en`, status));
+      return;
+    }
     const metaToken = this.rng.hex(40);
     const secret = this.rng.hex(40);
     this.csrf.set(metaToken, secret);
 
-    // The embedded Next.js payload: the fallback data source real share pages carry.
-    const nextData = {
-      props: { pageProps: { session: this.metaOf(s), trackPoints: s.race.points.slice(0, s.releasedCount) } },
-      page: '/session/[sessionId]/token/[token]',
-      query: { sessionId: s.sessionId },
-      buildId: 'livetrack-sim',
-      isFallback: false,
-    };
+    const points = s.race.points.slice(0, s.releasedCount).map((p) => this.shapePoint(s, p));
     const html =
       '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">' +
       '<meta name="viewport" content="width=device-width, initial-scale=1">' +
       `<meta name="${this.csrfMetaName}" content="${metaToken}">` +
       `<title>${escapeHtml(s.sessionName)} | Garmin LiveTrack</title></head>` +
-      '<body><div id="__next"></div>' +
-      `<script id="__NEXT_DATA__" type="application/json">${JSON.stringify(nextData).replace(/</g, '\\u003c')}</script>` +
-      '</body></html>';
+      (this.pageData === 'app-router' ? appRouterBody(this.metaOf(s), s.token, points) : nextDataBody(this.metaOf(s), points)) +
+      '</html>';
     this.send(res, record, {
       status: 200,
       headers: {
@@ -512,7 +610,8 @@ export class LiveTrackSimulator {
 
     let reply = this.checkCsrf(req) ? this.apiReply(s, record.kind, begin) : forbidden();
     if ((fault?.kind === 'shuffled' || fault?.kind === 'wrong-types') && reply.status === 200 && record.kind === 'points') {
-      reply = okJson({ trackPoints: distortPoints(fault.kind, (JSON.parse(reply.body.toString('utf8')) as { trackPoints: GarminTrackPoint[] }).trackPoints) });
+      const body = reply.body.length ? (JSON.parse(reply.body.toString('utf8')) as { trackPoints: GarminTrackPoint[] } | GarminTrackPoint[]) : [];
+      reply = okJson({ trackPoints: distortPoints(fault.kind, Array.isArray(body) ? body : body.trackPoints) });
     }
     if (fault?.kind === 'truncated') {
       const body = reply.body.subarray(0, Math.floor(reply.body.length / 2));
@@ -530,18 +629,35 @@ export class LiveTrackSimulator {
   }
 
   private apiReply(s: SessionState, kind: RequestKind, begin: string | null): Reply {
-    if (kind === 'meta') return okJson(this.metaOf(s));
+    if (kind === 'meta') {
+      if (s.behaviour.metaFailure === 404) return notFoundJson();
+      if (s.behaviour.metaFailure === 500) return errorHtml(500, 'Internal Server Error');
+      return okJson(this.metaOf(s));
+    }
     if (kind === 'courses') return okJson({ courses: [] });
+    if (s.behaviour.notFoundBeforeFirstPoint && s.releasedCount === 0) return notFoundJson();
     let from = -Infinity;
     if (begin !== null) {
       from = Date.parse(begin);
       if (Number.isNaN(from)) return { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: json({ error: 'invalid begin' }) };
     }
-    const points: GarminTrackPoint[] = [];
+    const points: unknown[] = [];
+    let newer = false;
     for (let i = 0; i < s.releasedCount; i++) {
-      if (s.times[i] >= from) points.push(s.race.points[i]); // inclusive, as Garmin
+      if (s.times[i] >= from) {
+        points.push(this.shapePoint(s, s.race.points[i])); // inclusive, as Garmin
+        newer ||= s.times[i] > from;
+      }
     }
-    return okJson({ trackPoints: points });
+    if (s.behaviour.emptyWhenNothingNew && !newer) return { status: 200, headers: { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store' }, body: Buffer.alloc(0) };
+    return okJson(s.behaviour.pointsBody === 'array' ? points : { trackPoints: points });
+  }
+
+  /** A point as this session's build serves it: flat, or with fitness values nested (older builds). */
+  private shapePoint(s: SessionState, p: GarminTrackPoint): unknown {
+    if (!s.behaviour.nestedFitness) return p;
+    const { heartRateBeatsPerMin, cadenceCyclesPerMin, powerWatts, activityType, ...rest } = p;
+    return { ...rest, fitnessPointData: { heartRateBeatsPerMin, cadenceCyclesPerMin, powerWatts, activityType } };
   }
 
   private checkCsrf(req: http.IncomingMessage): boolean {
@@ -691,8 +807,90 @@ function errorHtml(status: number, text: string): Reply {
   };
 }
 
-function redirect(location: string): Reply {
-  return { status: 302, headers: { Location: location, 'Content-Type': HTML_TYPE }, body: Buffer.alloc(0) };
+function redirect(location: string, status = 302): Reply {
+  return { status, headers: { Location: location, 'Content-Type': HTML_TYPE }, body: Buffer.alloc(0) };
+}
+
+function htmlPage(status: number, html: string): Reply {
+  return { status, headers: { 'Content-Type': HTML_TYPE }, body: Buffer.from(html, 'utf8') };
+}
+
+/** Which kind a path would be, for the request log of a challenged request. */
+function classify(path: string): RequestKind {
+  if (/^\/session\//.test(path)) return 'page';
+  if (/^\/api\/.*track-points/.test(path)) return 'points';
+  if (/^\/api\/.*courses/.test(path)) return 'courses';
+  if (/^\/api\//.test(path)) return 'meta';
+  if (/^\/s\//.test(path)) return 'short-link';
+  return 'other';
+}
+
+/** What bot protection shows instead of the page: a 403 HTML challenge with a cf-style header. */
+function challengePage(): Reply {
+  return {
+    status: 403,
+    headers: { 'Content-Type': HTML_TYPE, 'cf-mitigated': 'challenge', 'cf-ray': '8f1e2d3c4b5a6978-ZRH' },
+    body: Buffer.from(
+      '<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>' +
+        '<div id="challenge-stage">Checking if the site connection is secure</div>' +
+        '<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script></body></html>',
+    ),
+  };
+}
+
+/** An app-router page for an athlete whose session is live: the redirect is in the streamed data. */
+function nextRedirectPage(target: string): string {
+  const row = `0:E{"digest":"NEXT_REDIRECT;replace;${target};307;"}\n`;
+  return `<!DOCTYPE html><html><head><title>Garmin LiveTrack</title></head><body><script>self.__next_f.push([1,${JSON.stringify(row)}])</script></body></html>`;
+}
+
+/** Points per React Query page on the app-router share page (the site loads them in pages). */
+const PAGE_POINTS = 120;
+/** Characters per `self.__next_f.push` chunk: values get split across chunks, as on the site. */
+const FLIGHT_CHUNK = 1500;
+
+/**
+ * Today's share page: a Next.js app-router page whose React Query state (session and its track
+ * points in several pages) is streamed as flight rows split into many push chunks.
+ */
+function appRouterBody(meta: GarminSessionMeta, token: string, points: unknown[]): string {
+  const id = String(meta.sessionId);
+  const pages: Array<{ trackPoints: unknown[] }> = [];
+  for (let i = 0; i < points.length; i += PAGE_POINTS) pages.push({ trackPoints: points.slice(i, i + PAGE_POINTS) });
+  if (!pages.length) pages.push({ trackPoints: [] });
+  const state = {
+    mutations: [],
+    queries: [
+      { queryKey: ['session', id, token], queryHash: JSON.stringify(['session', id, token]), state: { data: meta, status: 'success' } },
+      {
+        queryKey: ['session', id, token, 'track-points'],
+        queryHash: JSON.stringify(['session', id, token, 'track-points']),
+        state: { data: { pages, pageParams: pages.map((_, i) => i) }, status: 'success' },
+      },
+    ],
+  };
+  const rows =
+    `1:HL["/_next/static/css/app/layout.css","style"]\n` +
+    `2:I[8123,["app/session/[id]/page.js"],"HydrationBoundary"]\n` +
+    `3:["$","$L2",null,{"state":${JSON.stringify(state)},"children":"$L4"}]\n` +
+    `4:["$","main",null,{"id":"map"}]\n`;
+  let scripts = '<script>(self.__next_f=self.__next_f||[]).push([0])</script>';
+  for (let i = 0; i < rows.length; i += FLIGHT_CHUNK) {
+    scripts += `<script>self.__next_f.push([1,${JSON.stringify(rows.slice(i, i + FLIGHT_CHUNK)).replace(/</g, '\\u003c')}])</script>`;
+  }
+  return `<body><div id="map"></div>${scripts}</body>`;
+}
+
+/** The older pages-router share page: one `__NEXT_DATA__` blob. */
+function nextDataBody(meta: GarminSessionMeta, points: unknown[]): string {
+  const nextData = {
+    props: { pageProps: { session: meta, trackPoints: points } },
+    page: '/session/[sessionId]/token/[token]',
+    query: { sessionId: meta.sessionId },
+    buildId: 'livetrack-sim',
+    isFallback: false,
+  };
+  return `<body><div id="__next"></div><script id="__NEXT_DATA__" type="application/json">${JSON.stringify(nextData).replace(/</g, '\\u003c')}</script></body>`;
 }
 
 function escapeHtml(s: string): string {

@@ -186,4 +186,16 @@ describe('generateSingleSport', () => {
     expect(() => generateTriathlon({ seed: 1, start: new Date('nope') })).toThrow(RangeError);
     expect(() => generateTriathlon({ seed: 1, start: START, pointIntervalS: 0 })).toThrow(RangeError);
   });
+
+  it('leaves silent stretches without points (a swim with the phone in the bike bag)', () => {
+    const race = generateTriathlon({ seed: 4, start: START, pointIntervalS: 10, scale: 0.5, swimMin: 95, silences: [{ fromMin: 35, toMin: 95 }] });
+    const startMs = START.getTime();
+    const mins = race.points.map((p) => (Date.parse(String(p.dateTime)) - startMs) / 60_000);
+    expect(mins.some((m) => m >= 35 && m < 95)).toBe(false);
+    expect(mins.filter((m) => m < 35).length).toBe(210);
+    expect(race.legs[0]).toMatchObject({ leg: 'swim' });
+    expect(race.legs[0].to.getTime() - startMs).toBe(95 * 60_000);
+    const firstAfter = race.points.find((p) => Date.parse(String(p.dateTime)) - startMs >= 95 * 60_000)!;
+    expect(firstAfter.activityType).toBe('TRANSITION');
+  });
 });

@@ -24,6 +24,16 @@ export interface GenerateOptions {
   pointIntervalS?: number;
   /** Duration multiplier, e.g. 0.05 for a short race in tests. Default 1. */
   scale?: number;
+  /**
+   * Stretches of race time (minutes from the start) in which the device uploads nothing, e.g. a
+   * swim with the phone in the bike bag: those points never reach Garmin.
+   */
+  silences?: Array<{ fromMin: number; toMin: number }>;
+}
+
+export interface TriathlonOptions extends GenerateOptions {
+  /** Exact swim duration in minutes (after scale), instead of the jittered 30 min. */
+  swimMin?: number;
 }
 
 export interface SingleSportOptions extends GenerateOptions {
@@ -47,7 +57,7 @@ const M_PER_DEG_LAT = 111_320;
 /** Points at the very start carry no fitness data, as on real devices before sensors lock. */
 const BARE_START_POINTS = 3;
 
-export function generateTriathlon(opts: GenerateOptions): GeneratedRace {
+export function generateTriathlon(opts: TriathlonOptions): GeneratedRace {
   const rng = new Rng(opts.seed);
   const interval = validInterval(opts.pointIntervalS);
   const scale = validScale(opts.scale);
@@ -64,7 +74,22 @@ export function generateTriathlon(opts: GenerateOptions): GeneratedRace {
     activityType,
     durationS: roundToInterval(s * rng.range(0.93, 1.07) * scale, interval),
   }));
-  return buildRace(rng, opts.start, interval, plans);
+  if (opts.swimMin !== undefined) {
+    if (!(opts.swimMin > 0)) throw new RangeError('swimMin must be > 0');
+    plans[0].durationS = roundToInterval(opts.swimMin * 60, interval);
+  }
+  return silence(buildRace(rng, opts.start, interval, plans), opts.silences);
+}
+
+/** Drops the points inside the silent stretches (the race's legs and timing are unchanged). */
+function silence(race: GeneratedRace, silences: GenerateOptions['silences']): GeneratedRace {
+  if (!silences?.length) return race;
+  const startMs = race.start.getTime();
+  const silent = (p: GarminTrackPoint) => {
+    const min = (Date.parse(String(p.dateTime)) - startMs) / 60_000;
+    return silences.some((s) => min >= s.fromMin && min < s.toMin);
+  };
+  return { ...race, points: race.points.filter((p) => !silent(p)) };
 }
 
 export function generateSingleSport(opts: SingleSportOptions): GeneratedRace {
@@ -77,7 +102,7 @@ export function generateSingleSport(opts: SingleSportOptions): GeneratedRace {
     activityType: opts.sport === 'bike' ? 'CYCLING' : 'RUNNING',
     durationS: roundToInterval(opts.durationMin * 60 * scale, interval),
   };
-  return buildRace(rng, opts.start, interval, [plan]);
+  return silence(buildRace(rng, opts.start, interval, [plan]), opts.silences);
 }
 
 function validInterval(v: number | undefined): number {

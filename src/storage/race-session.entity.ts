@@ -4,7 +4,9 @@ import { epochMs } from './column-types';
 export type SessionState = 'active' | 'finished' | 'stopped';
 
 /** Why tracking of a session ended. */
-export type StopReason = 'end_event' | 'garmin_end' | 'stale' | 'manual' | 'gone';
+export type StopReason = 'end_event' | 'garmin_end' | 'stale' | 'manual' | 'gone' | 'expired';
+
+export type PointsSource = 'api' | 'page';
 
 /** One tracked race, keyed by the Garmin LiveTrack session id. */
 @Entity('race_sessions')
@@ -105,4 +107,15 @@ export class RaceSessionEntity {
 
   @Column({ name: 'thresholds_updated_by', type: 'varchar', length: 64, nullable: true })
   thresholdsUpdatedBy: string | null;
+
+  /** Set while a provisional (stale/gone) stop keeps a cheap watch on Garmin; null otherwise. */
+  @Column({ name: 'watching_until', type: 'bigint', nullable: true, transformer: epochMs })
+  watchingUntil: number | null;
+
+  /** How often new points brought the session back from a watch. */
+  @Column({ type: 'integer', default: 0 })
+  revivals: number;
+
+  @Column({ name: 'points_source', type: 'varchar', length: 8, default: 'api' })
+  pointsSource: PointsSource;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { promises as fs } from 'node:fs';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
@@ -25,7 +25,7 @@ export interface StoreStats {
 export type SessionPatch = Partial<Omit<RaceSessionEntity, 'id'>>;
 
 export type SessionCounters = Partial<
-  Record<'polls' | 'pollErrors' | 'rejectedPoints' | 'analysisRuns' | 'analysisErrors' | 'alertsSent', number>
+  Record<'polls' | 'pollErrors' | 'rejectedPoints' | 'analysisRuns' | 'analysisErrors' | 'alertsSent' | 'revivals', number>
 >;
 
 /**
@@ -67,6 +67,20 @@ export class TrackStore {
 
   findActiveSessions(): Promise<RaceSessionEntity[]> {
     return this.sessions.find({ where: { state: 'active' }, order: { startedAt: 'ASC' } });
+  }
+
+  /** Sessions stopped provisionally (stale/gone) that still watch Garmin for new points. */
+  findWatchingSessions(): Promise<RaceSessionEntity[]> {
+    return this.sessions.find({ where: { state: 'finished', watchingUntil: Not(IsNull()) }, order: { startedAt: 'ASC' } });
+  }
+
+  /** Oldest stored point of a session, or null (its time anchors the link's 24 h life). */
+  async findFirstPoint(sessionId: string): Promise<TrackpointRecord | null> {
+    const rows: RawPoint[] = await this.dataSource.query(
+      this.placeholders(`SELECT ${SELECT_POINT} FROM trackpoints WHERE session_id = ? ORDER BY time ASC LIMIT 1`),
+      [sessionId],
+    );
+    return rows.length ? fromRaw(rows[0]) : null;
   }
 
   /** Active sessions first, then the most recently started finished ones. */

@@ -23,6 +23,8 @@ export interface GarminTrackPoint {
   activityType?: unknown;
   eventTypes?: unknown;
   elevationSource?: unknown;
+  /** Older builds: heart rate, cadence, power, activityType nested here instead of flat. */
+  fitnessPointData?: unknown;
 }
 
 /** Session metadata as served by /api/sessions/{id}. */

@@ -130,8 +130,26 @@ describe('mapGarminPoints', () => {
     expect(one({ ...full, activityType: null, cadenceCyclesPerMin: 90 }, 'run').cadence).toBe(180);
     // Bike cadence untouched.
     expect(one({ ...full, activityType: 'CYCLING', cadenceCyclesPerMin: 90 }, 'triathlon').cadence).toBe(90);
-    // 160 strides = 320 steps/min is absurd.
-    expect(one({ ...full, activityType: 'RUNNING', cadenceCyclesPerMin: 160 }, 'run').cadence).toBeNull();
+    // 160 cannot be strides (320 steps/min): the device already sent steps, keep it as is.
+    expect(one({ ...full, activityType: 'RUNNING', cadenceCyclesPerMin: 160 }, 'run').cadence).toBe(160);
+    expect(one({ ...full, activityType: 'RUNNING', cadenceCyclesPerMin: 119 }, 'run').cadence).toBe(238);
+    expect(one({ ...full, activityType: 'RUNNING', cadenceCyclesPerMin: 120 }, 'run').cadence).toBe(120);
+  });
+
+  it('reads fitness values nested in fitnessPointData (older builds); flat fields win', () => {
+    const { heartRateBeatsPerMin, powerWatts, cadenceCyclesPerMin, activityType, ...rest } = full;
+    void heartRateBeatsPerMin; void powerWatts; void cadenceCyclesPerMin; void activityType;
+    const nested = one({ ...rest, fitnessPointData: { heartRateBeatsPerMin: 141, powerWatts: 201, cadenceCyclesPerMin: 87, activityType: 'CYCLING' } }, 'bike');
+    expect(nested).toMatchObject({ heartRate: 141, power: 201, cadence: 87, activityType: 'CYCLING' });
+    const both = one({ ...full, heartRateBeatsPerMin: 150, fitnessPointData: { heartRateBeatsPerMin: 99, powerWatts: 'x' } }, 'bike');
+    expect(both.heartRate).toBe(150);
+    expect(one({ ...rest, fitnessPointData: 'junk' }, 'bike').heartRate).toBeNull();
+  });
+
+  it('accepts a bare array and an empty body (nothing new)', () => {
+    const bare = mapGarminPoints([{ dateTime: '2025-06-01T08:00:00Z', heartRateBeatsPerMin: 140 }], 'bike', createLegState('bike'));
+    expect(bare.points).toHaveLength(1);
+    expect(mapGarminPoints(undefined, 'bike', createLegState('bike')).points).toEqual([]);
   });
 
   it('takes lat/lon only when both are valid and in range', () => {
@@ -248,9 +266,9 @@ describe('mapGarminPoints', () => {
   });
 
   it.each([
-    [null, 'track-points body is not a JSON object (got null)'],
-    ['<html>', 'track-points body is not a JSON object (got string)'],
-    [[{ dateTime: 'x' }], 'track-points body is not a JSON object (got array)'],
+    [null, 'track-points body is neither an object nor an array (got null)'],
+    ['<html>', 'track-points body is neither an object nor an array (got string)'],
+    [42, 'track-points body is neither an object nor an array (got number)'],
     [{}, 'track-points body has no trackPoints field'],
     [{ trackPoints: null }, 'trackPoints is not an array (got null)'],
     [{ trackPoints: {} }, 'trackPoints is not an array (got object)'],

@@ -92,7 +92,25 @@ interface Parsed {
   filled: number;
 }
 
-function parsePoint(p: GarminTrackPoint, index: number): Parsed | null {
+/**
+ * Older builds nest fitness values in `fitnessPointData`: a flat field wins, the nested one fills
+ * in when the flat one is missing.
+ */
+function flatten(raw: GarminTrackPoint): GarminTrackPoint {
+  const nested = raw.fitnessPointData;
+  if (!isObject(nested)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  for (const [key, value] of Object.entries(nested)) {
+    if (out[key] === undefined || out[key] === null) out[key] = value;
+  }
+  return out as GarminTrackPoint;
+}
+
+/** Below this a running cadence is strides per minute (Garmin's cycles); at or above it, already steps. */
+export const STRIDES_BELOW = 120;
+
+function parsePoint(raw: GarminTrackPoint, index: number): Parsed | null {
+  const p = flatten(raw);
   const time = parseIsoTime(p.dateTime);
   if (time === null) return null;
 
@@ -134,12 +152,14 @@ function parsePoint(p: GarminTrackPoint, index: number): Parsed | null {
 }
 
 /**
- * Maps the body of /track-points/common. Points come back sorted by time and unique by time;
- * legs are assigned in time order starting from `legState`.
+ * The list of points in a track-points body. Shapes seen on the live site: `{trackPoints: [...]}`,
+ * a bare array, and an empty body (`undefined` here: "nothing new").
  */
-export function mapGarminPoints(raw: unknown, raceType: RaceType, legState: LegState): MappedPoints {
+function pointList(raw: unknown): unknown[] {
+  if (raw === undefined) return [];
+  if (Array.isArray(raw)) return raw;
   if (!isObject(raw)) {
-    throw new MalformedResponseError(`track-points body is not a JSON object (got ${describe(raw)})`);
+    throw new MalformedResponseError(`track-points body is neither an object nor an array (got ${describe(raw)})`);
   }
   if (!('trackPoints' in raw)) {
     throw new MalformedResponseError('track-points body has no trackPoints field');
@@ -148,6 +168,15 @@ export function mapGarminPoints(raw: unknown, raceType: RaceType, legState: LegS
   if (!Array.isArray(list)) {
     throw new MalformedResponseError(`trackPoints is not an array (got ${describe(list)})`);
   }
+  return list;
+}
+
+/**
+ * Maps the body of /track-points/common. Points come back sorted by time and unique by time;
+ * legs are assigned in time order starting from `legState`.
+ */
+export function mapGarminPoints(raw: unknown, raceType: RaceType, legState: LegState): MappedPoints {
+  const list = pointList(raw);
 
   let rejected = 0;
   let endEvent = false;
@@ -172,10 +201,12 @@ export function mapGarminPoints(raw: unknown, raceType: RaceType, legState: LegS
   const points: TrackpointRecord[] = sorted.map((p) => {
     const assigned = assignLeg(state, p.record.activityType, p.record.status);
     state = assigned.state;
-    // Garmin reports running cadence in strides/min; store steps/min.
+    // Garmin reports running cadence in strides/min; store steps/min. Only a value that is
+    // plausibly strides is doubled: some devices already send steps.
     const running = activityKind(p.record.activityType) === 'run' || assigned.leg === 'run';
+    const strides = running && p.rawCadence !== null && p.rawCadence < STRIDES_BELOW;
     const cadence =
-      p.rawCadence === null ? null : inRange(Math.round(running ? p.rawCadence * 2 : p.rawCadence), LIMITS.cadence);
+      p.rawCadence === null ? null : inRange(Math.round(strides ? p.rawCadence * 2 : p.rawCadence), LIMITS.cadence);
     return { ...p.record, cadence, leg: assigned.leg };
   });
 

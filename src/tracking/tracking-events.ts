@@ -10,7 +10,7 @@ export interface PointsIngested {
 
 export interface SessionLifecycle {
   sessionId: string;
-  kind: 'started' | 'resumed' | 'stopped';
+  kind: 'started' | 'resumed' | 'revived' | 'stopped';
   reason?: string;
 }
 

@@ -3,7 +3,7 @@ import { InputError, NotFoundError } from '../common/errors';
 import { mergeThresholds, pickThresholds } from '../control/thresholds';
 import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
-import { GarminClient, GarminConnection, GarminError } from './garmin.client';
+import { GarminClient, GarminConnection } from './garmin.client';
 import { resolveRaceConfig } from './race-config';
 import { toSessionStatus, toTrackpointView, SessionStatus, TrackpointView } from './session-status';
 import { ParsedShareUrl, redactShareUrl } from './share-url';
@@ -59,17 +59,20 @@ export class TrackingService {
     const raceConfig = resolveRaceConfig(raceConfigInput);
     const thresholdsChanged = Object.keys(requested).length > 0;
 
-    // Check the session exists before storing it; a Garmin blip (5xx, timeout) does not block
+    // Check the session exists before storing it (metadata on the origin's shared handshake, the
+    // share page only when metadata says nothing); a Garmin blip (5xx, timeout) does not block
     // the start, the poller keeps retrying.
-    const conn = new GarminConnection(share);
+    let known: 'ok' | 'gone' = 'ok';
     try {
-      await this.garmin.handshake(conn);
+      known = await this.garmin.probeSession(new GarminConnection(share));
     } catch (error) {
-      if (error instanceof GarminError && error.kind === 'gone') {
-        throw new InputError(`url: Garmin has no live session ${sessionId} (404: unknown or expired). Check the share link.`, ['url']);
-      }
       this.logger.warn({ msg: `starting despite Garmin error: ${(error as Error).message}`, sessionId });
     }
+    if (known === 'gone') {
+      throw new InputError(`url: Garmin has no live session ${sessionId} (404: unknown or expired). Check the share link.`, ['url']);
+    }
+    // Started again while watching after a provisional stop: track it actively from now on.
+    await this.tracker.release(sessionId);
 
     const now = Date.now();
     let session: RaceSessionEntity;
@@ -78,7 +81,7 @@ export class TrackingService {
       await this.store.updateSession(sessionId, {
         shareUrl, raceConfig: { ...raceConfig }, thresholds,
         ...(thresholdsChanged ? { thresholdsUpdatedAt: now, thresholdsUpdatedBy: 'race_config' } : {}),
-        state: 'active', stopReason: null, stopDetail: null, stoppedAt: null, startedAt: now, lastNewPointReceivedAt: null,
+        state: 'active', stopReason: null, stopDetail: null, stoppedAt: null, startedAt: now, lastNewPointReceivedAt: null, watchingUntil: null,
       });
       session = (await this.store.findSession(sessionId))!;
     } else {
@@ -89,11 +92,10 @@ export class TrackingService {
         lastNewPointReceivedAt: null, points: 0, polls: 0, pollErrors: 0, lastError: null, lastErrorAt: null,
         lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
         lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
-        thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null,
+        thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null, watchingUntil: null, revivals: 0, pointsSource: 'api',
       }));
     }
-    const last = await this.store.findLastPoint(sessionId);
-    this.tracker.begin(session, last?.leg ?? null);
+    await this.tracker.begin(session);
     this.events.lifecycle.next({ sessionId, kind: 'started' });
     this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl) });
     return this.status(sessionId);
@@ -101,7 +103,8 @@ export class TrackingService {
 
   async stop(sessionId: string): Promise<SessionStatus> {
     const session = await this.requireSession(sessionId);
-    if (session.state === 'active') await this.tracker.stop(sessionId, 'manual', 'stopped on request');
+    // A watch after a provisional stop ends too: a manual stop is final.
+    if (session.state === 'active' || session.watchingUntil !== null) await this.tracker.stop(sessionId, 'manual', 'stopped on request');
     return this.status(sessionId);
   }
 

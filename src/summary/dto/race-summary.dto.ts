@@ -48,7 +48,7 @@ export class RaceSummaryDto {
   @ApiProperty({ type: String, nullable: true }) athlete: string | null;
   @ApiProperty({ enum: ['active', 'finished', 'stopped'] }) state: string;
   @ApiProperty() active: boolean;
-  @ApiProperty({ type: String, nullable: true, enum: ['end_event', 'garmin_end', 'stale', 'manual', 'gone'] }) stop_reason: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['end_event', 'garmin_end', 'stale', 'gone', 'expired', 'manual'] }) stop_reason: string | null;
   @ApiProperty({ type: String, nullable: true }) stop_detail: string | null;
   @ApiProperty() tracking_started_at: string;
   @ApiProperty({ type: String, nullable: true }) tracking_stopped_at: string | null;

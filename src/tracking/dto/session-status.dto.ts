@@ -14,9 +14,12 @@ export class SessionStatusDto {
   @ApiProperty({ description: 'Share URL with its token redacted' }) url: string;
   @ApiProperty() active: boolean;
   @ApiProperty({ enum: ['active', 'finished', 'stopped'] }) state: string;
-  @ApiProperty({ description: 'What the poller is doing now', enum: ['polling', 'waiting', 'backing_off', 'resuming', 'idle'] }) poll_state: string;
-  @ApiProperty({ type: String, nullable: true, enum: ['end_event', 'garmin_end', 'stale', 'manual', 'gone'] }) stop_reason: string | null;
+  @ApiProperty({ description: 'What the poller is doing now', enum: ['polling', 'waiting', 'backing_off', 'resuming', 'watching', 'idle'] }) poll_state: string;
+  @ApiProperty({ type: String, nullable: true, enum: ['end_event', 'garmin_end', 'stale', 'gone', 'expired', 'manual'], description: 'stale and gone are provisional while watching_until is set' }) stop_reason: string | null;
   @ApiProperty({ type: String, nullable: true }) stop_detail: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "After a stale/gone stop: the cheap watch for new points lasts until then (at most the link's 24 h life); null when not watching" }) watching_until: string | null;
+  @ApiProperty({ description: 'How often new points brought the session back from a watch' }) revivals: number;
+  @ApiProperty({ enum: ['api', 'page'], description: 'Where points come from: the JSON endpoint, or the share-page fallback' }) points_source: string;
   @ApiProperty({ type: String, nullable: true }) race_name: string | null;
   @ApiProperty({ enum: ['triathlon', 'bike', 'run', 'other'] }) race_type: string;
   @ApiProperty({ type: String, nullable: true }) session_name: string | null;
