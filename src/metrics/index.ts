@@ -1,0 +1,5 @@
+export * from './metrics.types';
+export * from './formulas';
+export * from './metrics-accumulator';
+export * from './race-metrics';
+export * from './describe-metrics';
