@@ -22,6 +22,12 @@ describe('SessionPoller.nextDelay', () => {
     expect(poller({ postFrequencyS: 30, lastPointAt: NOW - 40_000 }, { poll_interval_secs: 10 }).nextDelay(NOW)).toBe(22_000);
   });
 
+  it('a device clock ahead of ours does not push the poll past the next batch slot', () => {
+    const d = poller({ postFrequencyS: 2, lastPointAt: NOW + 90_000 }, { poll_interval_secs: 2 }).nextDelay(NOW);
+    expect(d).toBeGreaterThanOrEqual(1000);
+    expect(d).toBeLessThanOrEqual(3000);
+  });
+
   it('never polls sooner than poll_interval_secs allows (aligned to a later batch)', () => {
     const d = poller({ postFrequencyS: 15, lastPointAt: NOW - 1000 }, { poll_interval_secs: 60 }).nextDelay(NOW);
     expect(d).toBeGreaterThanOrEqual(45_000);

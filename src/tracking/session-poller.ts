@@ -190,9 +190,10 @@ export class SessionPoller {
     this.state = 'waiting';
     if (freqMs > 0 && this.lastPointAt !== null && Math.abs(now - this.lastPointAt) <= 2 * freqMs + ALIGN_MAX_SKEW_MS) {
       const earliest = now + Math.max(1000, interval - freqMs);
-      let due = this.lastPointAt + freqMs + ALIGN_SLACK_MS;
-      if (due < earliest) due += Math.ceil((earliest - due) / freqMs) * freqMs;
-      return due - now;
+      // The first batch slot (last point + k × frequency + slack) at or after `earliest`; a device
+      // clock running ahead of ours never pushes the poll later than that.
+      const phase = (((this.lastPointAt + freqMs + ALIGN_SLACK_MS - earliest) % freqMs) + freqMs) % freqMs;
+      return earliest + phase - now;
     }
     // ±5 % jitter: sessions started together drift apart instead of polling in lock-step.
     return Math.round(interval * (1 + POLL_JITTER * (2 * Math.random() - 1)));
