@@ -9,6 +9,7 @@ import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { McpFacadeModule } from './mcp/mcp.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { StorageModule } from './storage/storage.module';
 import { SummaryModule } from './summary/summary.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
@@ -28,6 +29,7 @@ export class AppModule {
         ControlModule,
         AnalysisModule,
         SummaryModule,
+        MetricsModule,
         DashboardModule,
         HealthModule,
         McpFacadeModule.register(config),

@@ -12,7 +12,7 @@ import { simulatorEnv } from './support/tracking';
 const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
 const TOOLS = [
   'start_tracking', 'stop_tracking', 'get_tracking_status', 'get_recent_data', 'update_thresholds',
-  'trigger_analysis', 'send_coaching_message', 'list_races', 'get_race_summary',
+  'trigger_analysis', 'send_coaching_message', 'list_races', 'get_race_summary', 'get_race_metrics',
 ];
 const API_KEY = 'test-key-0123456789';
 const BOT_TOKEN = '123456:TEST-token';
@@ -87,7 +87,7 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
     return c;
   }
 
-  it.each<Transport>(['http', 'sse'])('lists the nine tools with schemas and annotations, the resources and the prompt (%s)', async (kind) => {
+  it.each<Transport>(['http', 'sse'])('lists the ten tools with schemas and annotations, the resources and the prompt (%s)', async (kind) => {
     const c = await client(open, kind);
     const { tools } = await c.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());
@@ -97,7 +97,7 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
       expect(t.inputSchema.type).toBe('object');
       expect(t.outputSchema?.type).toBe('object');
     }
-    for (const name of ['get_tracking_status', 'get_recent_data', 'list_races', 'get_race_summary']) {
+    for (const name of ['get_tracking_status', 'get_recent_data', 'list_races', 'get_race_summary', 'get_race_metrics']) {
       expect(byName[name].annotations).toMatchObject({ readOnlyHint: true });
     }
     for (const name of ['start_tracking', 'stop_tracking', 'update_thresholds', 'trigger_analysis', 'send_coaching_message']) {
@@ -269,7 +269,7 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
 
     for (const kind of ['http', 'sse'] as const) {
       const c = await client(keyed, kind, API_KEY);
-      expect((await c.listTools()).tools).toHaveLength(9);
+      expect((await c.listTools()).tools).toHaveLength(TOOLS.length);
       const sent = await ok(c, 'send_coaching_message', { text: `HR 152 for 8 min, cap is 144: ease to ~150 W (${kind})` });
       expect(sent).toMatchObject({ delivered: true, chat_id: '4242', message_id: expect.any(Number) });
       expect(telegram.messages[telegram.messages.length - 1]).toMatchObject({

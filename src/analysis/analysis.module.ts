@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { TelegramModule } from '../telegram/telegram.module';
 import { TrackingModule } from '../tracking/tracking.module';
 import { AlertService } from './alert.service';
@@ -8,7 +9,7 @@ import { AnalysisService } from './analysis.service';
 import { ClaudeRunnerClient } from './claude-runner.client';
 
 @Module({
-  imports: [HttpModule, TrackingModule, TelegramModule],
+  imports: [HttpModule, TrackingModule, TelegramModule, MetricsModule],
   controllers: [AnalysisController],
   providers: [AnalysisService, ClaudeRunnerClient, AlertService],
   exports: [AnalysisService, AlertService],

@@ -15,6 +15,7 @@ import { resolveRaceConfig } from '../tracking/race-config';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { ClaudeRunnerClient } from './claude-runner.client';
 import { buildAnalysisPrompt } from './prompt';
+import { MetricsService, physiologyOf } from '../metrics/metrics.service';
 
 /** One analysis of a session at a time: the one running and, at most, one asked for meanwhile. */
 interface RunSlot {
@@ -51,6 +52,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: AppMetrics,
+    private readonly coaching: MetricsService,
   ) {}
 
   /** Before the tracker's onApplicationBootstrap, which emits 'resumed' for sessions already active. */
@@ -200,7 +202,19 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
       mcpPath: this.config.mcpPath,
       authRequired: this.config.apiKey !== null,
       now,
+      metrics: await this.raceMetrics(sessionId, session.raceConfig),
     });
+  }
+
+  /** Metrics never block an analysis: on failure the prompt goes without them. */
+  private async raceMetrics(sessionId: string, raceConfig: Record<string, unknown>) {
+    const physiology = physiologyOf(raceConfig);
+    try {
+      return { snapshot: await this.coaching.snapshot(sessionId, physiology), physiology };
+    } catch (error) {
+      this.logger.warn({ msg: `metrics unavailable for the prompt: ${(error as Error).message}`, sessionId });
+      return null;
+    }
   }
 
   /** Where Claude reaches this service: the configured host (loopback for a wildcard bind) and the port actually listened on. */

@@ -1,6 +1,8 @@
 // The analysis prompt sent to the Claude runner: the race's last window in figures, plus the
 // seed's instructions for acting on it (POST /control, send a coaching message). Pure: same input,
 // same text, so it is snapshot-tested.
+import { describeMetrics } from '../metrics/describe-metrics';
+import type { Physiology, RaceMetricsSnapshot } from '../metrics/metrics.types';
 import { EMPTY_THRESHOLDS, THRESHOLD_FIELDS, Thresholds } from '../control/thresholds';
 import { Leg, RaceType, TrackpointRecord } from '../storage/trackpoint.types';
 import { LegSummary, seriesStats, SeriesStats, summarizeLegs, thresholdsForLeg } from './leg-stats';
@@ -29,6 +31,8 @@ export interface AnalysisPromptInput {
   /** API_KEY is set: writes need a bearer token (never put the key itself in a prompt). */
   authRequired: boolean;
   now: number;
+  /** Coaching metrics of the whole race so far (coaching-metrics.md), with the physiology they used. */
+  metrics?: { snapshot: RaceMetricsSnapshot; physiology: Physiology } | null;
 }
 
 const METRICS: Array<{ key: 'heart_rate' | 'power' | 'cadence'; label: string; record: 'heartRate' | 'power' | 'cadence' }> = [
@@ -79,8 +83,22 @@ export function buildAnalysisPrompt(input: AnalysisPromptInput): string {
   for (const leg of summarizeLegs(current, thresholds)) {
     lines.push('', ...legSection(leg, input.previous.filter((p) => p.leg === leg.leg), thresholds));
   }
+  if (input.metrics) lines.push('', ...metricsSection(input.metrics.snapshot, input.metrics.physiology));
   lines.push('', ...thresholdSection(thresholds, input), '', ...instructions(input));
   return lines.join('\n');
+}
+
+/** The coach's figures for the race so far, each with what it means in one line. */
+function metricsSection(snapshot: RaceMetricsSnapshot, physiology: Physiology): string[] {
+  const out = ['## Coaching metrics, race so far (null figures need more data or physiology in race_config)'];
+  for (const leg of snapshot.legs) {
+    const described = describeMetrics(leg, leg.leg, physiology);
+    if (!described.length) continue;
+    out.push(`### ${leg.leg}`, ...described.map((l) => `- ${l}`));
+  }
+  const race = describeMetrics(snapshot.race, 'race', physiology);
+  if (snapshot.legs.length > 1 && race.length) out.push('### whole race', ...race.map((l) => `- ${l}`));
+  return out;
 }
 
 function legSection(leg: LegSummary, previous: TrackpointRecord[], thresholds: Thresholds): string[] {

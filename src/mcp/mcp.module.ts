@@ -4,6 +4,7 @@ import { AnalysisModule } from '../analysis/analysis.module';
 import { RequiresApiKey } from '../common/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import { ControlModule } from '../control/control.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { SummaryModule } from '../summary/summary.module';
 import { TelegramModule } from '../telegram/telegram.module';
 import { TrackingModule } from '../tracking/tracking.module';
@@ -15,7 +16,8 @@ const INSTRUCTIONS = [
   'Live race tracking from Garmin LiveTrack. Typical flow: start_tracking with the athlete\'s share link and thresholds',
   '(heart rate in bpm, power in watts, cadence in rpm on the bike / steps per minute on the run), then get_tracking_status and',
   'get_recent_data to follow the race, update_thresholds when the athlete asks, send_coaching_message for short Telegram',
-  'messages, trigger_analysis for a full written analysis, and get_race_summary afterwards (list_races finds past races).',
+  'messages, trigger_analysis for a full written analysis, get_race_metrics for coaching figures (NP, IF, TSS, decoupling,',
+  'W′ balance, zones), and get_race_summary afterwards (list_races finds past races).',
   'session_id may be left out while exactly one race is tracked.',
 ].join(' ');
 
@@ -49,6 +51,7 @@ export class McpFacadeModule {
         TrackingModule,
         ControlModule,
         SummaryModule,
+        MetricsModule,
         AnalysisModule,
         TelegramModule,
       ],

@@ -4,12 +4,14 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { SeriesStats, summarizeLegs } from '../analysis/leg-stats';
 import { ControlService } from '../control/control.service';
+import { describeMetrics } from '../metrics/describe-metrics';
+import { MetricsService } from '../metrics/metrics.service';
 import { RaceSummaryService } from '../summary/race-summary.service';
 import type { TrackpointView } from '../tracking/session-status';
 import { TrackingService } from '../tracking/tracking.service';
 import { compactSeries } from './downsample';
 import {
-  noInput, raceListOutput, recentDataInput, recentDataOutput, sessionOnlyInput, startOutput, startTrackingInput,
+  metricsOutput, noInput, raceListOutput, recentDataInput, recentDataOutput, sessionOnlyInput, startOutput, startTrackingInput,
   statusOutput, summaryInput, summaryOutput, thresholdUpdateOutput, updateThresholdsInput,
 } from './schemas';
 import { runTool, toolOk } from './tool-result';
@@ -29,6 +31,7 @@ export class RaceTools {
     private readonly tracking: TrackingService,
     private readonly control: ControlService,
     private readonly summaries: RaceSummaryService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The given id (the service it goes to checks it exists), or the only active session. */
@@ -169,6 +172,27 @@ export class RaceTools {
       }));
       const data = { count: races.length, active: races.filter((r) => r.active).length, races };
       return toolOk(raceListText(races), data);
+    });
+  }
+
+  @Tool({
+    name: 'get_race_metrics',
+    description:
+      'Coaching figures of a race, live or finished, for the race and each leg: Normalized Power, VI, IF and TSS (need ftp_w), ' +
+      'time in HR zones (need lthr_bpm) and power zones, aerobic decoupling (Pw:HR on the bike, Pa:HR on the run; above 5 % ' +
+      'is the warning sign), W′ balance (need cp_w and w_prime_j), moving time, speed and pace. Null where data or physiology is missing.',
+    parameters: sessionOnlyInput,
+    outputSchema: metricsOutput,
+    annotations: { title: 'Race metrics', readOnlyHint: true, openWorldHint: false },
+  })
+  getRaceMetrics(args: z.infer<typeof sessionOnlyInput>): Promise<CallToolResult> {
+    return runTool('get_race_metrics', this.logger, async () => {
+      const result = await this.metrics.metrics(await this.sessionId(args.session_id));
+      const lines = [
+        ...describeMetrics(result.race, 'race').map((l) => `- ${l}`),
+        ...result.legs.flatMap((leg) => describeMetrics(leg, leg.leg).map((l) => `- ${leg.leg}: ${l}`)),
+      ];
+      return toolOk(`Metrics of ${result.session_id} (computed ${result.computed_at}):\n${lines.join('\n') || '- no data yet'}`, result);
     });
   }
 

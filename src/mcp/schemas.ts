@@ -31,6 +31,21 @@ export const thresholdShape = {
   run_cadence_min: z.int().min(1).max(300).optional().describe('Run cadence floor, steps per minute (spm; both feet)'),
 };
 
+const positive = (what: string, max: number) => z.number().positive().max(max).nullable().optional().describe(what);
+
+/** Athlete physiology and fuelling (coaching metrics); null clears a value. */
+export const physiologyShape = {
+  ftp_w: positive('Functional threshold power, watts (for IF, TSS and power zones)', 2000),
+  cp_w: positive('Critical power, watts (for W′ balance)', 2000),
+  w_prime_j: positive('W′, the work capacity above critical power, joules (e.g. 20000)', 100000),
+  lthr_bpm: positive('Lactate threshold heart rate on the bike, bpm (for HR zones)', 250),
+  run_lthr_bpm: positive('Lactate threshold heart rate on the run, bpm (falls back to lthr_bpm)', 250),
+  max_hr_bpm: positive('Maximum heart rate, bpm', 250),
+  threshold_pace_s_per_km: positive('Threshold running pace, seconds per km', 1200),
+  weight_kg: positive('Body weight, kg', 300),
+  fuel_every_min: positive('Moving minutes on bike and run between fuelling reminders; null = off', 600),
+};
+
 export const raceConfigSchema = z
   .strictObject({
     race_name: z.string().max(200).optional().describe('Name to show for the race, e.g. "Ironman 70.3 Nice"'),
@@ -44,6 +59,7 @@ export const raceConfigSchema = z
     analyze_window_min: z.int().min(1).max(1440).optional().describe('Minutes of data each analysis looks at (default 10)'),
     stale_stop_min: z.number().min(0.01).max(1440).optional().describe('Stop tracking when no new point arrived for this many minutes (default 15)'),
     min_elapsed_min: z.number().min(0).max(2880).optional().describe('Never stop for staleness before this many minutes of tracking (default 30)'),
+    ...physiologyShape,
   })
   .describe('Race settings and alert thresholds; all optional. Bike thresholds apply on the bike leg, run_* on the run.');
 
@@ -247,4 +263,20 @@ export const summaryOutput = z.looseObject({
   thresholds: thresholdsOutput,
   alerts_sent: z.number(),
   analysis: z.looseObject({ runs: z.number(), errors: z.number(), last_at: nullableString, last_result: nullableString }),
+});
+
+const metricsObject = z.looseObject({
+  duration_s: nullableNumber, moving_s: nullableNumber, distance_m: nullableNumber, avg_power_w: nullableNumber, np_w: nullableNumber,
+  vi: nullableNumber, if: nullableNumber, tss: nullableNumber, avg_hr_bpm: nullableNumber, max_hr_bpm: nullableNumber,
+  decoupling_pct: nullableNumber, avg_speed_mps: nullableNumber, avg_pace_s_per_km: nullableNumber,
+  time_in_hr_zones_s: z.array(z.number()).nullable(), time_in_power_zones_s: z.array(z.number()).nullable(),
+  w_bal_min_j: nullableNumber, w_bal_now_j: nullableNumber,
+});
+
+export const metricsOutput = z.looseObject({
+  session_id: z.string(),
+  computed_at: z.string(),
+  race: metricsObject,
+  legs: z.array(metricsObject.extend({ leg: z.string() })),
+  course: z.unknown().nullable(),
 });

@@ -9,7 +9,21 @@ export interface RaceConfig {
   analyze_window_min: number;
   stale_stop_min: number;
   min_elapsed_min: number;
+  /** Athlete physiology (../shared/docs/coaching-metrics.md); null = unknown, the figures needing it are null. */
+  ftp_w: number | null;
+  cp_w: number | null;
+  w_prime_j: number | null;
+  lthr_bpm: number | null;
+  run_lthr_bpm: number | null;
+  max_hr_bpm: number | null;
+  threshold_pace_s_per_km: number | null;
+  weight_kg: number | null;
+  /** Moving minutes between fuelling reminders; null = off. */
+  fuel_every_min: number | null;
 }
+
+/** The physiology fields of race_config, in contract order. */
+export const PHYSIOLOGY_FIELDS = ['ftp_w', 'cp_w', 'w_prime_j', 'lthr_bpm', 'run_lthr_bpm', 'max_hr_bpm', 'threshold_pace_s_per_km', 'weight_kg'] as const;
 
 export const RACE_CONFIG_DEFAULTS: RaceConfig = {
   race_name: null,
@@ -19,6 +33,15 @@ export const RACE_CONFIG_DEFAULTS: RaceConfig = {
   analyze_window_min: 10,
   stale_stop_min: 15,
   min_elapsed_min: 30,
+  ftp_w: null,
+  cp_w: null,
+  w_prime_j: null,
+  lthr_bpm: null,
+  run_lthr_bpm: null,
+  max_hr_bpm: null,
+  threshold_pace_s_per_km: null,
+  weight_kg: null,
+  fuel_every_min: null,
 };
 
 export function resolveRaceConfig(input: Partial<Record<string, unknown>> = {}): RaceConfig {
