@@ -140,7 +140,9 @@ export class RaceTools {
     name: 'update_thresholds',
     description:
       'Change alert thresholds of a tracked race; they apply from the next poll. Give only the fields to change: hr_* and run_hr_* ' +
-      'in bpm, power_* in watts, cadence_min in rpm (bike), run_cadence_min in steps/min. Each min must not exceed its max.',
+      'in bpm, power_* in watts, cadence_min in rpm (bike), run_cadence_min in steps/min. Each min must not exceed its max. ' +
+      'The same call corrects the athlete\'s physiology mid-race (ftp_w, cp_w, w_prime_j, lthr_bpm, …), fuel_every_min and the ' +
+      'optional metric alerts (w_bal_alert_pct, decoupling_alert_pct); null clears a field.',
     parameters: updateThresholdsInput,
     outputSchema: thresholdUpdateOutput,
     annotations: { title: 'Update alert thresholds', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -44,6 +44,8 @@ export const physiologyShape = {
   threshold_pace_s_per_km: positive('Threshold running pace, seconds per km', 1200),
   weight_kg: positive('Body weight, kg', 300),
   fuel_every_min: positive('Moving minutes on bike and run between fuelling reminders; null = off', 600),
+  w_bal_alert_pct: positive('Alert on the bike when W′ balance falls below this share of W′, percent (needs cp_w, w_prime_j); null = off', 100),
+  decoupling_alert_pct: positive('Alert on the run when aerobic decoupling rises above this, percent (5 is the classic warning sign); null = off', 100),
 };
 
 export const raceConfigSchema = z
@@ -87,7 +89,8 @@ export const recentDataInput = z.strictObject({
     .describe('How many minutes of data to return, counted back from the newest point (default 10). Long windows come back averaged into time buckets.'),
 });
 
-export const updateThresholdsInput = z.strictObject({ session_id: optionalSessionId, ...thresholdShape });
+/** Thresholds and, mid-race, the physiology/fuelling/metric-alert fields of race_config (null clears). */
+export const updateThresholdsInput = z.strictObject({ session_id: optionalSessionId, ...thresholdShape, ...physiologyShape });
 
 export const sendCoachingInput = z.strictObject({
   text: z.string().trim().min(1).max(4096).describe('The message for the athlete: short, concrete, readable at a glance mid-race (one or two sentences).'),
@@ -216,6 +219,7 @@ export const recentDataOutput = z.looseObject({
 export const thresholdUpdateOutput = z.looseObject({
   session_id: z.string(),
   thresholds: thresholdsOutput,
+  coaching: z.record(z.string(), nullableNumber).describe('Physiology, fuelling and metric-alert settings now in race_config'),
   changed: z.array(z.string()),
   updated_at: z.string(),
   updated_by: z.string(),

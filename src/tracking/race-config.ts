@@ -20,10 +20,17 @@ export interface RaceConfig {
   weight_kg: number | null;
   /** Moving minutes between fuelling reminders; null = off. */
   fuel_every_min: number | null;
+  /** Optional metric alerts (off when null): W′ balance below this % of W′ on the bike, run decoupling above this %. */
+  w_bal_alert_pct: number | null;
+  decoupling_alert_pct: number | null;
 }
 
 /** The physiology fields of race_config, in contract order. */
 export const PHYSIOLOGY_FIELDS = ['ftp_w', 'cp_w', 'w_prime_j', 'lthr_bpm', 'run_lthr_bpm', 'max_hr_bpm', 'threshold_pace_s_per_km', 'weight_kg'] as const;
+
+/** race_config fields that POST /control and update_thresholds may change mid-race besides the thresholds. */
+export const COACHING_FIELDS = [...PHYSIOLOGY_FIELDS, 'fuel_every_min', 'w_bal_alert_pct', 'decoupling_alert_pct'] as const;
+export type CoachingField = (typeof COACHING_FIELDS)[number];
 
 export const RACE_CONFIG_DEFAULTS: RaceConfig = {
   race_name: null,
@@ -42,6 +49,8 @@ export const RACE_CONFIG_DEFAULTS: RaceConfig = {
   threshold_pace_s_per_km: null,
   weight_kg: null,
   fuel_every_min: null,
+  w_bal_alert_pct: null,
+  decoupling_alert_pct: null,
 };
 
 export function resolveRaceConfig(input: Partial<Record<string, unknown>> = {}): RaceConfig {

@@ -1,9 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNumber, IsObject, IsOptional, IsPositive, IsString, MaxLength, Min, Max, MinLength, ValidateNested } from 'class-validator';
 import { ThresholdFieldsDto } from '../../control/dto/threshold-fields.dto';
+import { CoachingFieldsDto } from './coaching-fields.dto';
 
-export class RaceConfigDto extends ThresholdFieldsDto {
+export class RaceConfigDto extends IntersectionType(ThresholdFieldsDto, CoachingFieldsDto) {
   @ApiPropertyOptional({ example: 'Ironman 70.3 Nice' })
   @IsOptional() @IsString() @MaxLength(200)
   race_name?: string;
@@ -31,42 +32,6 @@ export class RaceConfigDto extends ThresholdFieldsDto {
   @ApiPropertyOptional({ description: 'Never stop on staleness before this many minutes of tracking (decimals allowed)', default: 30 })
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(2880)
   min_elapsed_min?: number;
-
-  @ApiPropertyOptional({ description: 'Functional threshold power, W (IF, TSS, power zones)', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(2000)
-  ftp_w?: number | null;
-
-  @ApiPropertyOptional({ description: 'Critical power, W (W′ balance)', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(2000)
-  cp_w?: number | null;
-
-  @ApiPropertyOptional({ description: 'W′ (work above CP), J', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(100000)
-  w_prime_j?: number | null;
-
-  @ApiPropertyOptional({ description: 'Lactate threshold HR on the bike, bpm (HR zones)', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(250)
-  lthr_bpm?: number | null;
-
-  @ApiPropertyOptional({ description: 'Lactate threshold HR on the run, bpm (falls back to lthr_bpm)', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(250)
-  run_lthr_bpm?: number | null;
-
-  @ApiPropertyOptional({ description: 'Maximum heart rate, bpm', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(250)
-  max_hr_bpm?: number | null;
-
-  @ApiPropertyOptional({ description: 'Threshold running pace, s/km', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(1200)
-  threshold_pace_s_per_km?: number | null;
-
-  @ApiPropertyOptional({ description: 'Body weight, kg', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(300)
-  weight_kg?: number | null;
-
-  @ApiPropertyOptional({ description: 'Moving minutes on bike and run between fuelling reminders; null = off', nullable: true })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() @Max(600)
-  fuel_every_min?: number | null;
 }
 
 export class StartSessionDto {
