@@ -9,6 +9,7 @@ import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { McpFacadeModule } from './mcp/mcp.module';
+import { CourseModule } from './course/course.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { StorageModule } from './storage/storage.module';
 import { SummaryModule } from './summary/summary.module';
@@ -30,6 +31,7 @@ export class AppModule {
         AnalysisModule,
         SummaryModule,
         MetricsModule,
+        CourseModule,
         DashboardModule,
         HealthModule,
         McpFacadeModule.register(config),

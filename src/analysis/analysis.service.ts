@@ -16,6 +16,7 @@ import { TrackingEvents } from '../tracking/tracking-events';
 import { ClaudeRunnerClient } from './claude-runner.client';
 import { buildAnalysisPrompt } from './prompt';
 import { MetricsService, physiologyOf } from '../metrics/metrics.service';
+import { StatusExtras } from '../tracking/status-extras';
 
 /** One analysis of a session at a time: the one running and, at most, one asked for meanwhile. */
 interface RunSlot {
@@ -53,6 +54,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: AppMetrics,
     private readonly coaching: MetricsService,
+    private readonly extras: StatusExtras,
   ) {}
 
   /** Before the tracker's onApplicationBootstrap, which emits 'resumed' for sessions already active. */
@@ -203,6 +205,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
       authRequired: this.config.apiKey !== null,
       now,
       metrics: await this.raceMetrics(sessionId, session.raceConfig),
+      course: await this.extras.courseOf(sessionId).catch(() => null),
     });
   }
 

@@ -2,6 +2,8 @@
 // seed's instructions for acting on it (POST /control, send a coaching message). Pure: same input,
 // same text, so it is snapshot-tested.
 import { describeMetrics } from '../metrics/describe-metrics';
+import { describeCourse } from '../course/course-text';
+import type { CourseProgress } from '../course/course.types';
 import type { Physiology, RaceMetricsSnapshot } from '../metrics/metrics.types';
 import { EMPTY_THRESHOLDS, THRESHOLD_FIELDS, Thresholds } from '../control/thresholds';
 import { Leg, RaceType, TrackpointRecord } from '../storage/trackpoint.types';
@@ -33,6 +35,8 @@ export interface AnalysisPromptInput {
   now: number;
   /** Coaching metrics of the whole race so far (coaching-metrics.md), with the physiology they used. */
   metrics?: { snapshot: RaceMetricsSnapshot; physiology: Physiology } | null;
+  /** Progress along the planned course, when the session has one. */
+  course?: CourseProgress | null;
 }
 
 const METRICS: Array<{ key: 'heart_rate' | 'power' | 'cadence'; label: string; record: 'heartRate' | 'power' | 'cadence' }> = [
@@ -84,6 +88,9 @@ export function buildAnalysisPrompt(input: AnalysisPromptInput): string {
     lines.push('', ...legSection(leg, input.previous.filter((p) => p.leg === leg.leg), thresholds));
   }
   if (input.metrics) lines.push('', ...metricsSection(input.metrics.snapshot, input.metrics.physiology));
+  if (input.course) {
+    lines.push('', '## Course', `- ${describeCourse(input.course)}`, '- ETAs assume the speed of the last 10 minutes holds; off course by more than ~100 m means a wrong turn or a detour.');
+  }
   lines.push('', ...thresholdSection(thresholds, input), '', ...instructions(input));
   return lines.join('\n');
 }

@@ -106,3 +106,13 @@ describe('RecentSpeeds', () => {
     expect(w.mean()).toBe(4);
   });
 });
+
+describe('first placement on a loop', () => {
+  it('a start near both ends of a loop is placed at the start, not the finish a few metres nearer', () => {
+    const course = buildCourse(path([[0, 0], [1000, 0], [1000, 1000], [0, 1000], [0, -30]]));
+    const state = advanceCourse(course, initialCourseState(), { time: 1000, ...ll(0, -25), speedMps: 0 });
+    expect(state.distance_done_m).toBeLessThan(30);
+    // Far from both (> 200 m): not placed at all.
+    expect(advanceCourse(course, initialCourseState(), { time: 1000, ...ll(-400, 500) }).distance_done_m).toBeNull();
+  });
+});

@@ -39,7 +39,7 @@ export function advanceCourse(course: Course, state: CourseState, point: CourseP
   const lon = point.lon as number;
   const prev = state.distance_done_m;
   if (prev === null || state.anchor_time === null) {
-    const p = projectForward(course, lat, lon, null);
+    const p = projectForward(course, lat, lon, null, { acquireWithinM: ACQUIRE_MAX_OFF_M });
     return p.off_course_m <= ACQUIRE_MAX_OFF_M
       ? { distance_done_m: p.distance_done_m, off_course_m: p.off_course_m, anchor_time: point.time, time: point.time }
       : { ...initialCourseState(), off_course_m: p.off_course_m, time: point.time };

@@ -147,6 +147,12 @@ export interface ProjectOptions {
   backwardM?: number;
   /** How far the athlete is expected to have gone since the previous projection (speed × time; default 0). */
   expectedAdvanceM?: number;
+  /**
+   * First placement only: the earliest pass within this distance wins over a nearer later one.
+   * A race starts at the start: on a loop whose finish is where it starts, the finish must not
+   * be taken for the start because it happens to be a few metres nearer.
+   */
+  acquireWithinM?: number;
 }
 
 /**
@@ -162,7 +168,9 @@ export function projectForward(course: Course, lat: number, lon: number, previou
   const prev = previousDistanceDone;
   let chosen: Candidate;
   if (prev === null || !Number.isFinite(prev)) {
-    chosen = nearestPass(candidates(course, lat, lon, 0, course.points.length - 2));
+    const cands = candidates(course, lat, lon, 0, course.points.length - 2);
+    const within = options.acquireWithinM === undefined ? [] : cands.filter((c) => c.off <= options.acquireWithinM!);
+    chosen = within.length ? within.reduce((a, b) => (b.along < a.along ? b : a)) : nearestPass(cands);
   } else {
     const from = segmentAt(course, prev - Math.max(0, options.backwardM ?? DEFAULT_BACKWARD_M));
     const to = segmentAt(course, prev + Math.max(0, options.forwardM ?? DEFAULT_FORWARD_M));

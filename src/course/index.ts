@@ -3,3 +3,4 @@ export * from './geo';
 export * from './gpx';
 export * from './garmin-course';
 export * from './course-progress';
+export * from './course-text';

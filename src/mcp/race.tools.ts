@@ -12,9 +12,10 @@ import { TrackingService } from '../tracking/tracking.service';
 import { compactSeries } from './downsample';
 import {
   metricsOutput, noInput, raceListOutput, recentDataInput, recentDataOutput, sessionOnlyInput, startOutput, startTrackingInput,
-  statusOutput, summaryInput, summaryOutput, thresholdUpdateOutput, updateThresholdsInput,
+  statusOutput, summaryInput, summaryWithMetricsOutput, thresholdUpdateOutput, updateThresholdsInput,
 } from './schemas';
 import { runTool, toolOk } from './tool-result';
+import { describeCourse } from '../course/course-text';
 import { raceListText, recentDataText, statusText, summaryText, thresholdsText } from './tool-text';
 
 const DEFAULT_MINUTES = 10;
@@ -193,6 +194,7 @@ export class RaceTools {
       const lines = [
         ...describeMetrics(result.race, 'race').map((l) => `- ${l}`),
         ...result.legs.flatMap((leg) => describeMetrics(leg, leg.leg).map((l) => `- ${leg.leg}: ${l}`)),
+        ...(result.course ? [`- course: ${describeCourse(result.course)}`] : []),
       ];
       return toolOk(`Metrics of ${result.session_id} (computed ${result.computed_at}):\n${lines.join('\n') || '- no data yet'}`, result);
     });
@@ -202,9 +204,10 @@ export class RaceTools {
     name: 'get_race_summary',
     description:
       'Summary of a race, live or finished: per leg distance, time, average/max heart rate (bpm), power (W) and cadence, time spent ' +
-      'beyond each threshold, plus alerts sent and analysis cycles. Use list_races to find the session_id of past races.',
+      'beyond each threshold, the coaching metrics (NP, IF, TSS, decoupling, W′ balance, zones; as get_race_metrics) and course progress, ' +
+      'plus alerts sent and analysis cycles. Use list_races to find the session_id of past races.',
     parameters: summaryInput,
-    outputSchema: summaryOutput,
+    outputSchema: summaryWithMetricsOutput,
     annotations: { title: 'Race summary', readOnlyHint: true, openWorldHint: false },
   })
   getRaceSummary(args: z.infer<typeof summaryInput>): Promise<CallToolResult> {

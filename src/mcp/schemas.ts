@@ -119,6 +119,16 @@ export const thresholdsOutput = z
   })
   .describe('Effective thresholds; null means not set');
 
+export const courseProgressOutput = z.looseObject({
+  distance_m: z.number(),
+  distance_done_m: nullableNumber,
+  distance_to_go_m: nullableNumber,
+  progress_pct: nullableNumber,
+  off_course_m: nullableNumber.describe('Metres from the position to its projection on the course'),
+  eta: nullableString.describe('Finish ETA (ISO), at the speed of the last 10 minutes'),
+  next_checkpoint: z.looseObject({ name: z.string(), distance_to_go_m: z.number(), eta: nullableString }).nullable(),
+});
+
 export const statusOutput = z.looseObject({
   session_id: z.string(),
   url: z.string().describe('Share URL with its token redacted'),
@@ -145,6 +155,7 @@ export const statusOutput = z.looseObject({
   current_leg: nullableString,
   analysis: z.looseObject({ runs: z.number(), errors: z.number(), last_at: nullableString, last_result: nullableString }),
   alerts_sent: z.number(),
+  course: courseProgressOutput.nullable().optional().describe('Progress along the planned course; null when the race has no course'),
 });
 
 export const startOutput = z.looseObject({
@@ -277,10 +288,16 @@ const metricsObject = z.looseObject({
   w_bal_min_j: nullableNumber, w_bal_now_j: nullableNumber,
 });
 
+/** get_race_summary: the summary plus the same coaching metrics and course progress as get_race_metrics. */
+export const summaryWithMetricsOutput = summaryOutput.extend({
+  metrics: z.looseObject({ race: metricsObject, legs: z.array(metricsObject.extend({ leg: z.string() })) }),
+  course: courseProgressOutput.nullable(),
+});
+
 export const metricsOutput = z.looseObject({
   session_id: z.string(),
   computed_at: z.string(),
   race: metricsObject,
   legs: z.array(metricsObject.extend({ leg: z.string() })),
-  course: z.unknown().nullable(),
+  course: courseProgressOutput.nullable(),
 });

@@ -2,6 +2,10 @@
 import type { SessionStatus } from '../tracking/session-status';
 import type { RaceSummary } from '../summary/race-summary';
 import { duration } from '../common/format';
+import { describeCourse } from '../course/course-text';
+import type { CourseProgress } from '../course/course.types';
+import { describeMetrics } from '../metrics/describe-metrics';
+import type { RaceMetricsSnapshot } from '../metrics/metrics.types';
 export { duration };
 
 const UNITS: Record<string, string> = {
@@ -26,8 +30,9 @@ function raceLabel(s: { race_name: string | null; session_id: string }): string 
   return s.race_name ? `"${s.race_name}" (session ${s.session_id})` : `Session ${s.session_id}`;
 }
 
-export function statusText(s: SessionStatus): string {
+export function statusText(s: SessionStatus & { course?: CourseProgress | null }): string {
   const label = raceLabel(s);
+  const course = s.course ? ` Course: ${describeCourse(s.course)}.` : '';
   const lastPoint = s.last_point_at ? `last point ${s.last_point_at}` : 'no point yet';
   if (s.active) {
     const fresh = s.stale_s === null ? '' : ` (new data ${s.stale_s} s ago)`;
@@ -35,14 +40,14 @@ export function statusText(s: SessionStatus): string {
     const errors = s.poll_errors ? `, ${s.poll_errors} poll errors (last: ${s.last_error ?? 'n/a'})` : '';
     return (
       `${label} is being tracked${leg}: ${n(s.points)} points, ${lastPoint}${fresh}, tracking for ${duration(s.elapsed_s)}${errors}. ` +
-      `Thresholds: ${thresholdsText(s.thresholds)}. Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.`
+      `Thresholds: ${thresholdsText(s.thresholds)}. Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.${course}`
     );
   }
   const why = s.stop_reason ? ` (${s.stop_reason}${s.stop_detail ? `: ${s.stop_detail}` : ''})` : '';
   const watch = s.watching_until ? ` Still watching Garmin for new points until ${s.watching_until}: tracking resumes by itself if they come.` : '';
   return (
     `${label} is ${s.state}${why} at ${s.stopped_at ?? 'unknown time'}: ${n(s.points)} points, ${lastPoint}.${watch} ` +
-    `Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.`
+    `Analyses ${s.analysis.runs}, alerts sent ${s.alerts_sent}.${course}`
   );
 }
 
@@ -102,7 +107,7 @@ export function recentDataText(d: {
   );
 }
 
-export function summaryText(s: RaceSummary): string {
+export function summaryText(s: RaceSummary & { metrics?: RaceMetricsSnapshot; course?: CourseProgress | null }): string {
   const why = s.stop_reason ? `, ${s.stop_reason}` : '';
   const head =
     `${raceLabel(s)}, ${s.state}${why}: ${duration(s.totals.duration_s)}, ${distance(s.totals.distance_m)}, ${n(s.totals.points)} points. ` +
@@ -117,5 +122,13 @@ export function summaryText(s: RaceSummary): string {
     ].filter(Boolean);
     return `- ${parts.join(', ')}`;
   });
-  return legs.length ? `${head}\n${legs.join('\n')}` : `${head} No points stored.`;
+  const coaching = s.metrics
+    ? [
+        ...describeMetrics(s.metrics.race, 'race').map((l) => `- race: ${l}`),
+        ...s.metrics.legs.flatMap((leg) => describeMetrics(leg, leg.leg).map((l) => `- ${leg.leg}: ${l}`)),
+      ]
+    : [];
+  if (s.course) coaching.push(`- course: ${describeCourse(s.course)}`);
+  const metricsPart = coaching.length ? `\nCoaching metrics:\n${coaching.join('\n')}` : '';
+  return (legs.length ? `${head}\n${legs.join('\n')}` : `${head} No points stored.`) + metricsPart;
 }

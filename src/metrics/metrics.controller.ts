@@ -15,7 +15,7 @@ export class MetricsController {
       'null where the data or the physiology in race_config is missing. Definitions: coaching-metrics.md.',
   })
   @ApiParam({ name: 'id', description: 'Garmin LiveTrack session id' })
-  @ApiOkResponse({ description: '{ session_id, computed_at, race: Metrics, legs: [{ leg, ...Metrics }], course: null }' })
+  @ApiOkResponse({ description: '{ session_id, computed_at, race: Metrics, legs: [{ leg, ...Metrics }], course: CourseProgress or null }' })
   @ApiBadRequestResponse({ description: 'Malformed session id' })
   @ApiNotFoundResponse({ description: 'Unknown session id' })
   get(@Param('id', SessionIdPipe) id: string) {

@@ -1,8 +1,9 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { TrackStore } from '../storage/track-store.service';
 import { TrackpointRecord } from '../storage/trackpoint.types';
 import { PHYSIOLOGY_FIELDS, resolveRaceConfig } from '../tracking/race-config';
+import { StatusCourse, StatusExtras } from '../tracking/status-extras';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
 import type { Physiology, RaceMetricsSnapshot } from './metrics.types';
@@ -14,13 +15,15 @@ const KEEP_RACES = 64;
 export interface SessionMetrics extends RaceMetricsSnapshot {
   session_id: string;
   computed_at: string;
-  course: null;
+  course: StatusCourse;
 }
 
 interface Entry {
   metrics: RaceMetrics;
   /** Work on this race's accumulator, in order: the first read of the store, then each batch. */
   chain: Promise<void>;
+  /** Set when reading the stored points failed: reads report it instead of partial figures. */
+  failed?: Error;
 }
 
 /**
@@ -31,6 +34,7 @@ interface Entry {
  */
 @Injectable()
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(MetricsService.name);
   private readonly entries = new Map<string, Entry>();
   private subscription: Subscription | null = null;
 
@@ -38,6 +42,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly store: TrackStore,
     private readonly events: TrackingEvents,
     private readonly tracking: TrackingService,
+    private readonly extras: StatusExtras,
   ) {}
 
   onModuleInit(): void {
@@ -56,12 +61,13 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   async metrics(sessionId: string): Promise<SessionMetrics> {
     const session = await this.tracking.requireSession(sessionId);
     const snapshot = await this.snapshot(sessionId, physiologyOf(session.raceConfig));
-    return { session_id: sessionId, computed_at: new Date().toISOString(), ...snapshot, course: null };
+    return { session_id: sessionId, computed_at: new Date().toISOString(), ...snapshot, course: await this.extras.courseOf(sessionId) };
   }
 
   async snapshot(sessionId: string, physiology: Physiology): Promise<RaceMetricsSnapshot> {
     const entry = this.entry(sessionId);
     await entry.chain;
+    if (entry.failed) throw entry.failed;
     return entry.metrics.snapshot(physiology);
   }
 
@@ -74,7 +80,14 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       return entry;
     }
     const metrics = new RaceMetrics();
-    entry = { metrics, chain: this.load(sessionId, metrics) };
+    const created: Entry = { metrics, chain: Promise.resolve() };
+    // Never a rejected chain (batches are chained on it unobserved): a failed read is logged, the entry dropped, the next read retries.
+    created.chain = this.load(sessionId, metrics).catch((error) => {
+      created.failed = error as Error;
+      if (this.entries.get(sessionId) === created) this.entries.delete(sessionId);
+      this.logger.error({ msg: `metrics could not be loaded: ${(error as Error).message}`, sessionId });
+    });
+    entry = created;
     this.entries.set(sessionId, entry);
     if (this.entries.size > KEEP_RACES) this.entries.delete(this.entries.keys().next().value as string);
     return entry;

@@ -1,11 +1,13 @@
 import { DataSourceOptions } from 'typeorm';
 import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Watch1764600000000 } from './migrations/1764600000000-watch';
+import { Course1764700000000 } from './migrations/1764700000000-course';
+import { RaceCourseEntity } from './race-course.entity';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
 
-export const ENTITIES = [RaceSessionEntity, TrackpointEntity];
-export const MIGRATIONS = [Init1764000000000, Watch1764600000000];
+export const ENTITIES = [RaceSessionEntity, TrackpointEntity, RaceCourseEntity];
+export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000];
 
 /**
  * SQLite (better-sqlite3, the driver TypeORM 1.x supports) in WAL mode so readers never wait for

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { promises as fs } from 'node:fs';
 import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { RaceCourseEntity } from './race-course.entity';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
 import { TrackpointRecord } from './trackpoint.types';
@@ -92,6 +93,15 @@ export class TrackStore {
       take: Math.max(0, limit - active.length),
     });
     return [...active, ...recent];
+  }
+
+  /** Stores (or replaces) a session's course. */
+  async saveCourse(course: RaceCourseEntity): Promise<void> {
+    await this.exclusive(() => this.dataSource.getRepository(RaceCourseEntity).save(course));
+  }
+
+  findCourse(sessionId: string): Promise<RaceCourseEntity | null> {
+    return this.dataSource.getRepository(RaceCourseEntity).findOneBy({ sessionId });
   }
 
   async updateSession(id: string, patch: SessionPatch): Promise<void> {

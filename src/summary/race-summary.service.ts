@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import type { CourseProgress } from '../course/course.types';
+import { MetricsService, physiologyOf } from '../metrics/metrics.service';
+import type { RaceMetricsSnapshot } from '../metrics/metrics.types';
 import { TrackStore } from '../storage/track-store.service';
+import { StatusExtras } from '../tracking/status-extras';
 import { TrackingService } from '../tracking/tracking.service';
 import { buildRaceSummary, RaceSummary } from './race-summary';
+
+/** The summary with the coaching metrics (same figures as GET /metrics) and the course progress. */
+export interface RaceSummaryWithMetrics extends RaceSummary {
+  metrics: RaceMetricsSnapshot;
+  course: CourseProgress | null;
+}
 
 /** Per-leg race summary, for GET /sessions/:id/summary and the get_race_summary tool alike. */
 @Injectable()
@@ -9,11 +19,17 @@ export class RaceSummaryService {
   constructor(
     private readonly tracking: TrackingService,
     private readonly store: TrackStore,
+    private readonly coaching: MetricsService,
+    private readonly extras: StatusExtras,
   ) {}
 
-  async summary(sessionId: string): Promise<RaceSummary> {
+  async summary(sessionId: string): Promise<RaceSummaryWithMetrics> {
     const session = await this.tracking.requireSession(sessionId);
     const points = await this.store.findWindow(sessionId, 0);
-    return buildRaceSummary(session, points);
+    return {
+      ...buildRaceSummary(session, points),
+      metrics: await this.coaching.snapshot(sessionId, physiologyOf(session.raceConfig)),
+      course: await this.extras.courseOf(sessionId),
+    };
   }
 }

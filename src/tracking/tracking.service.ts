@@ -1,13 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InputError, NotFoundError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
 import { mergeThresholds, pickThresholds } from '../control/thresholds';
 import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
 import { GarminClient, GarminConnection } from './garmin.client';
 import { resolveRaceConfig } from './race-config';
 import { toSessionStatus, toTrackpointView, SessionStatus, TrackpointView } from './session-status';
-import { ParsedShareUrl, redactShareUrl } from './share-url';
+import { parseShareUrl, ParsedShareUrl, redactShareUrl } from './share-url';
 import { Tracker } from './tracker.service';
+import { StatusExtras, StatusCourse } from './status-extras';
 import { TrackingEvents } from './tracking-events';
 
 export interface PointsWindow {
@@ -32,6 +34,8 @@ export class TrackingService {
     private readonly tracker: Tracker,
     private readonly garmin: GarminClient,
     private readonly events: TrackingEvents,
+    private readonly extras: StatusExtras,
+    private readonly config: AppConfig,
   ) {}
 
   /** Starts tracking a share URL, or returns the session already tracking it. */
@@ -108,12 +112,20 @@ export class TrackingService {
     return this.status(sessionId);
   }
 
-  async status(sessionId: string): Promise<SessionStatus> {
+  async status(sessionId: string): Promise<SessionStatus & { course: StatusCourse }> {
     const session = await this.requireSession(sessionId);
     // An active poller knows the current leg; otherwise read it from the newest stored point.
     const runtime = this.tracker.runtime(sessionId);
     const leg = runtime ? runtime.leg : ((await this.store.findLastPoint(sessionId))?.leg ?? null);
-    return toSessionStatus(session, runtime, leg);
+    return { ...toSessionStatus(session, runtime, leg), course: await this.extras.courseOf(sessionId) };
+  }
+
+  /** Garmin's courses endpoint for a tracked session (the planned course, when the watch carries one). */
+  async garminCourses(sessionId: string): Promise<unknown> {
+    const session = await this.requireSession(sessionId);
+    const share = parseShareUrl(session.shareUrl, this.config.allowedOrigins);
+    if ('shortLink' in share) throw new InputError(`session ${sessionId} has no resolved share URL`, ['session_id']);
+    return this.garmin.fetchCourses(new GarminConnection(share));
   }
 
   async list(): Promise<SessionStatus[]> {

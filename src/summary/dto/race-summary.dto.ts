@@ -59,4 +59,6 @@ export class RaceSummaryDto {
   @ApiProperty({ type: ThresholdsDto }) thresholds: ThresholdsDto;
   @ApiProperty() alerts_sent: number;
   @ApiProperty({ type: AnalysisStatusDto }) analysis: AnalysisStatusDto;
+  @ApiProperty({ description: 'Coaching metrics as GET /sessions/:id/metrics: { race: Metrics, legs: [{ leg, ...Metrics }] }' }) metrics: Record<string, unknown>;
+  @ApiProperty({ description: 'CourseProgress, null without a course', nullable: true, type: Object }) course: Record<string, unknown> | null;
 }
