@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { join } from 'node:path';
-import { generateSingleSport, LiveTrackSimulator } from '../src/simulator';
+import { generateSingleSport, generateTriathlon, LiveTrackSimulator } from '../src/simulator';
 import { json, postJson, RunningApp, startApp, tempDir } from './support/app';
 import { simulatorEnv, startTracking, waitForExactly } from './support/tracking';
 
@@ -106,5 +106,150 @@ describe('coaching metrics', () => {
     expect(bad.status).toBe(400);
     expect((await json(bad)).fields).toEqual(expect.arrayContaining(['race_config.ftp_w', 'race_config.fuel_every_min']));
     expect((await fetch(`${app.baseUrl}/sessions/nope-404/metrics`)).status).toBe(404);
+  });
+});
+
+/** 1 Hz step-hold series of one span (a leg), gaps > 30 s left out; each second carries the values of the point at or before it. */
+function seconds(points: any[]): Array<{ power: number | null; hr: number | null; speed: number | null }> {
+  const out: Array<{ power: number | null; hr: number | null; speed: number | null }> = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const gap = (Date.parse(points[i + 1].time) - Date.parse(points[i].time)) / 1000;
+    if (gap > 30) continue;
+    for (let s = 0; s < gap; s++) out.push({ power: points[i].power, hr: points[i].heart_rate, speed: points[i].speed_mps });
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function decoupling(series: Array<{ out: number | null; hr: number | null }>): number | null {
+  const both = series.filter((s) => s.out !== null && s.hr !== null) as Array<{ out: number; hr: number }>;
+  if (both.length < 20 * 60) return null;
+  const half = Math.floor(both.length / 2);
+  const ratio = (xs: Array<{ out: number; hr: number }>) => mean(xs.map((x) => x.out)) / mean(xs.map((x) => x.hr));
+  const first = ratio(both.slice(0, half));
+  return ((first - ratio(both.slice(half))) / first) * 100;
+}
+
+describe('coaching metrics of a triathlon', () => {
+  const tmp = tempDir();
+  let sim: LiveTrackSimulator;
+  let app: RunningApp;
+  beforeAll(async () => {
+    sim = new LiveTrackSimulator({ seed: 84 });
+    await sim.start();
+    app = await startApp({ DB_PATH: join(tmp.dir, 'tri.db'), ...simulatorEnv(sim) });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await sim?.stop();
+    tmp.cleanup();
+  });
+
+  it('per leg and for the race, REST and MCP agree with an independent computation within 3 %', async () => {
+    const race = generateTriathlon({ seed: 85, start: START, scale: 0.5 });
+    const s = sim.addSession({ race, postTrackPointFrequency: 1 });
+    await startTracking(app.baseUrl, sim.shareUrl(s.sessionId), {
+      min_elapsed_min: 600, ftp_w: 250, cp_w: 240, w_prime_j: 20000, lthr_bpm: 160, run_lthr_bpm: 165,
+    });
+    // Half the race, a metrics read (the accumulator is built from the store), then the rest incrementally.
+    sim.release(s.sessionId, Math.floor(race.points.length / 2));
+    await waitForExactly(app.baseUrl, sim, s.sessionId);
+    await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}/metrics`));
+    sim.release(s.sessionId, race.points.length - 1 - Math.floor(race.points.length / 2));
+    const stored = await waitForExactly(app.baseUrl, sim, s.sessionId, 30000);
+    const body = await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}/metrics`));
+    expect(body.legs.map((l: any) => l.leg)).toEqual(['swim', 't1', 'bike', 't2', 'run']);
+    const within = (actual: number | null, expected: number, what: string) =>
+      expect({ what, ok: actual !== null && Math.abs(actual - expected) <= Math.abs(expected) * 0.03 + 1e-9 ? true : { actual, expected } }).toEqual({ what, ok: true });
+
+    for (const leg of body.legs) {
+      const span = stored.filter((p) => p.leg === leg.leg);
+      const series = seconds(span);
+      within(leg.duration_s, (Date.parse(span.at(-1).time) - Date.parse(span[0].time)) / 1000, `${leg.leg} duration_s`);
+      within(leg.moving_s, series.filter((x) => x.speed !== null && x.speed > 0.5).length, `${leg.leg} moving_s`);
+      const hr = series.filter((x) => x.hr !== null).map((x) => x.hr as number);
+      within(leg.avg_hr_bpm, mean(hr), `${leg.leg} avg_hr_bpm`);
+      if (leg.leg === 'bike') {
+        const ref = reference(span.map((p) => ({ time: p.time, power: p.power })));
+        within(leg.avg_power_w, ref.avg, 'bike avg_power_w');
+        within(leg.np_w, ref.np, 'bike np_w');
+        within(leg.if, ref.np / 250, 'bike if');
+        within(leg.tss, ((ref.seconds * ref.np * (ref.np / 250)) / (250 * 3600)) * 100, 'bike tss');
+        const d = decoupling(series.map((x) => ({ out: x.power, hr: x.hr })));
+        expect(d).not.toBeNull();
+        // Decoupling is a small difference of two ratios: compare in percentage points.
+        expect(Math.abs(leg.decoupling_pct - d!)).toBeLessThan(0.3);
+      }
+      if (leg.leg === 'run') {
+        const d = decoupling(series.map((x) => ({ out: x.speed, hr: x.hr })));
+        if (d === null) expect(leg.decoupling_pct).toBeNull();
+        else expect(Math.abs(leg.decoupling_pct - d)).toBeLessThan(0.3);
+        expect(leg.avg_pace_s_per_km).toBeGreaterThan(200);
+      }
+    }
+    // W′ balance over the whole race, never reset between legs.
+    let bal = 20000;
+    let min = bal;
+    for (const x of seconds(stored)) {
+      const p = x.power ?? 0;
+      bal = p > 240 ? bal - (p - 240) : bal + ((240 - p) * (20000 - bal)) / 20000;
+      min = Math.min(min, bal);
+    }
+    within(body.race.w_bal_min_j, min, 'race w_bal_min_j');
+
+    const client = new Client({ name: 'metrics-tri-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${app.baseUrl}/mcp`)));
+    try {
+      const tool = (await client.callTool({ name: 'get_race_metrics', arguments: { session_id: s.sessionId } })) as CallToolResult;
+      expect(tool.isError).toBeFalsy();
+      const structured = tool.structuredContent as any;
+      expect(structured.race).toEqual(body.race);
+      expect(structured.legs).toEqual(body.legs);
+      const summary = (await client.callTool({ name: 'get_race_summary', arguments: { session_id: s.sessionId } })) as CallToolResult;
+      expect((summary.structuredContent as any).metrics.legs).toEqual(body.legs);
+      expect((summary.content[0] as { text: string }).text).toMatch(/Coaching metrics:[\s\S]*bike: .*NP \d+ W/);
+    } finally {
+      await client.close();
+    }
+    await postJson(`${app.baseUrl}/sessions/${s.sessionId}/stop`, {});
+  });
+
+  it('physiology changes mid-race through POST /control and update_thresholds, and the figures follow', async () => {
+    const race = generateSingleSport({ seed: 86, start: START, sport: 'bike', durationMin: 15 });
+    const s = sim.addSession({ race, postTrackPointFrequency: 1 });
+    await startTracking(app.baseUrl, sim.shareUrl(s.sessionId), { race_type: 'bike', min_elapsed_min: 600, ftp_w: 250 });
+    sim.release(s.sessionId, 120);
+    await waitForExactly(app.baseUrl, sim, s.sessionId);
+    const before = (await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}/metrics`))).race;
+    const res = await postJson(`${app.baseUrl}/control`, { session_id: s.sessionId, ftp_w: 200, fuel_every_min: 30, hr_max: 170 });
+    expect(res.status).toBe(200);
+    const changed = await json(res);
+    expect(changed.changed.sort()).toEqual(['ftp_w', 'fuel_every_min', 'hr_max']);
+    expect(changed.coaching).toMatchObject({ ftp_w: 200, fuel_every_min: 30, cp_w: null });
+    const after = (await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}/metrics`))).race;
+    expect(after.if).toBeCloseTo((before.if * 250) / 200, 2);
+    expect((await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}`))).race_config).toMatchObject({ ftp_w: 200, fuel_every_min: 30 });
+
+    const bad = await postJson(`${app.baseUrl}/control`, { session_id: s.sessionId, ftp_w: 0, w_prime_j: 'lots' });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).fields).toEqual(expect.arrayContaining(['ftp_w', 'w_prime_j']));
+
+    const client = new Client({ name: 'metrics-control-e2e', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${app.baseUrl}/mcp`)));
+    try {
+      const tool = (await client.callTool({ name: 'update_thresholds', arguments: { session_id: s.sessionId, ftp_w: null, cp_w: 230 } })) as CallToolResult;
+      expect(tool.isError).toBeFalsy();
+      expect((tool.structuredContent as any).coaching).toMatchObject({ ftp_w: null, cp_w: 230 });
+      const wrong = (await client.callTool({ name: 'update_thresholds', arguments: { session_id: s.sessionId, lthr_bpm: -3 } })) as CallToolResult;
+      expect(wrong.isError).toBe(true);
+      expect((wrong.content[0] as { text: string }).text).toMatch(/lthr_bpm/);
+    } finally {
+      await client.close();
+    }
+    const final = (await json(await fetch(`${app.baseUrl}/sessions/${s.sessionId}/metrics`))).race;
+    expect(final.if).toBeNull();
+    expect(final.w_bal_now_j).toBeNull(); // cp_w without w_prime_j: no W′ balance
+    await postJson(`${app.baseUrl}/sessions/${s.sessionId}/stop`, {});
   });
 });
