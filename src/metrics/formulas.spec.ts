@@ -1,4 +1,4 @@
-import { HR_ZONE_PCT, POWER_ZONE_PCT, round, wPrimeStep, zoneIndex, F64Series } from './formulas';
+import { HR_ZONE_PCT, POWER_ZONE_PCT, round, wPrimeStep, zoneIndex, F32Series, F64Series } from './formulas';
 
 describe('zoneIndex', () => {
   it('power zones on FTP 200: lower bounds inclusive', () => {
@@ -37,5 +37,14 @@ describe('helpers', () => {
     for (let i = 0; i < 10; i++) s.push(i);
     expect(s.length).toBe(10);
     expect(s.at(9)).toBe(9);
+  });
+
+  it('F32Series grows and holds sensor readings exactly enough', () => {
+    const s = new F32Series(2);
+    for (const v of [250, 3.27, 151]) s.push(v);
+    expect(s.length).toBe(3);
+    expect(s.at(0)).toBe(250);
+    expect(s.at(1)).toBeCloseTo(3.27, 6);
+    expect(s.at(2)).toBe(151);
   });
 });

@@ -60,6 +60,32 @@ export class F64Series {
   }
 }
 
+/**
+ * Append-only Float32 array, same growth rule: half the memory of F64Series for sensor readings
+ * (watts, bpm, m/s with a few decimals), which float32 holds to about seven significant digits.
+ */
+export class F32Series {
+  private buf: Float32Array;
+  length = 0;
+
+  constructor(initialCapacity = 1024) {
+    this.buf = new Float32Array(initialCapacity);
+  }
+
+  push(v: number): void {
+    if (this.length === this.buf.length) {
+      const next = new Float32Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.length++] = v;
+  }
+
+  at(i: number): number {
+    return this.buf[i];
+  }
+}
+
 /** Append-only Uint8 array, same growth rule. */
 export class U8Series {
   private buf: Uint8Array;

@@ -10,15 +10,15 @@
 // unbroken span equal duration_s (1 h of points → 3600 s), with second = ceil(ms / 1000) steps.
 //
 // Kept per second, only where needed:
-// - decoupling: (output, hr) of the seconds having both, two Float64 series (17 h ≈ 61k pairs,
-//   ~1 MB), read once by a forward-moving half-way cursor, so a snapshot costs O(new seconds);
+// - decoupling: (output, hr) of the seconds having both, two Float32 series (17 h ≈ 61k pairs,
+//   ~0.5 MB), read once by a forward-moving half-way cursor, so a snapshot costs O(new seconds);
 // - W′ balance (owner accumulators only): the power of each second with power plus its leg
 //   code. W′ needs cp_w/w_prime_j, which arrive with snapshot(physiology); the balance is advanced
 //   lazily from where the last snapshot stopped and recomputed from the series if they change.
 // Time in zones needs ftp/lthr, also only known at snapshot: exact value → seconds histograms
 // (integer watts and bpm make them a few hundred entries) are zoned at snapshot.
 import type { Leg, TrackpointRecord } from '../storage/trackpoint.types';
-import { F64Series, HR_ZONE_PCT, isNum, positive, POWER_ZONE_PCT, round, U8Series, wPrimeStep, zoneIndex } from './formulas';
+import { F32Series, HR_ZONE_PCT, isNum, positive, POWER_ZONE_PCT, round, U8Series, wPrimeStep, zoneIndex } from './formulas';
 import type { Metrics, Physiology } from './metrics.types';
 
 /** A silence longer than this between two points is a gap (no data). */
@@ -98,8 +98,8 @@ export class MetricsAccumulator {
   private npSum4 = 0;
 
   // Decoupling; the series are dropped once power and speed outputs mix (then it is null anyway).
-  private pairOut: F64Series | null = new F64Series();
-  private pairHr: F64Series | null = new F64Series();
+  private pairOut: F32Series | null = new F32Series();
+  private pairHr: F32Series | null = new F32Series();
   private pairKinds = 0;
   private pairOutSum = 0;
   private pairHrSum = 0;
@@ -107,13 +107,13 @@ export class MetricsAccumulator {
   private halfOut = 0;
   private halfHr = 0;
 
-  private readonly wPower: F64Series | null;
+  private readonly wPower: F32Series | null;
   private readonly wLeg: U8Series | null;
   private w = { cp: NaN, wp: NaN, i: 0, bal: 0, min: Infinity, legMin: new Float64Array(LEGS.length), legNow: new Float64Array(LEGS.length) };
 
   constructor(options: AccumulatorOptions = {}) {
     const keep = options.wPrime ?? true;
-    this.wPower = keep ? new F64Series() : null;
+    this.wPower = keep ? new F32Series() : null;
     this.wLeg = keep ? new U8Series() : null;
   }
 
