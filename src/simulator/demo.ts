@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   }
 
   const race = generateTriathlon({ seed: 2026, start: new Date() });
-  const session = sim.addSession({ race, sessionName: 'Demo 70.3', athlete: 'Demo Athlete', postTrackPointFrequency: 2 });
+  // The watch carries the bike course, so the service reads it by itself and shows progress and an ETA to T2.
+  const session = sim.addSession({ race, sessionName: 'Demo 70.3', athlete: 'Demo Athlete', postTrackPointFrequency: 2, course: 'bike' });
   const app = await createApp(config, { logger: new JsonLogger(config.logLevel, config.logFormat) });
   await app.listen(config.port, config.host);
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
@@ -43,7 +44,11 @@ async function main(): Promise<void> {
     headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
     body: JSON.stringify({
       url: sim.shareUrl(session.sessionId),
-      race_config: { race_name: 'Demo 70.3', race_type: 'triathlon', poll_interval_secs: 2, analyze_interval_secs: 120, hr_max: 150, power_max: 230, run_hr_max: 165 },
+      race_config: {
+        race_name: 'Demo 70.3', race_type: 'triathlon', poll_interval_secs: 2, analyze_interval_secs: 120, hr_max: 150, power_max: 230, run_hr_max: 165,
+        // Physiology, so the metrics show NP/IF/TSS, W′ balance and HR zones, plus fuelling reminders.
+        ftp_w: 250, cp_w: 260, w_prime_j: 20000, lthr_bpm: 160, run_lthr_bpm: 165, fuel_every_min: 20,
+      },
     }),
   });
   if (!res.ok) throw new Error(`could not start the demo session: HTTP ${res.status} ${await res.text()}`);
@@ -55,6 +60,9 @@ async function main(): Promise<void> {
       `livetrack-mcp demo: replaying a ${hours} h triathlon at ${SPEEDUP}x (${race.points.length} points)`,
       `  status     ${base}/sessions/${id}`,
       `  points     ${base}/sessions/${id}/points?minutes=10`,
+      `  metrics    ${base}/sessions/${id}/metrics (NP, TSS, decoupling, W′ balance)`,
+      `  course     ${base}/sessions/${id}/course (bike course: progress and ETA, once the bike starts)`,
+      `  dashboard  ${base}/dashboard?session=${id}`,
       `  sessions   ${base}/sessions`,
       `  health     ${base}/health`,
       `  swagger    ${base}/docs`,

@@ -1,6 +1,8 @@
 // Public surface of the G4 LiveTrack replay simulator (demo, e2e tests, benchmarks).
 export { generateTriathlon, generateSingleSport } from './race-generator';
 export type { GeneratedRace, GeneratedLeg, GenerateOptions, SingleSportOptions, TriathlonOptions } from './race-generator';
+export { buildLegCourse, courseGpx, garminCoursesBody, MAX_COURSE_POINTS } from './sim-course';
+export type { CourseLeg, CourseWaypoint, GeneratedCourse } from './sim-course';
 export { LiveTrackSimulator } from './livetrack-simulator';
 export type {
   AddSessionOptions,
@@ -8,6 +10,7 @@ export type {
   FaultOptions,
   PlayOptions,
   RequestKind,
+  SimCourse,
   SimRequestRecord,
   SimSession,
   SimStats,

@@ -1,5 +1,7 @@
 import { flightValues, joinFlightChunks, trackPointsFromPage } from '../tracking/page-fallback';
+import { parseGarminCourse } from '../course/garmin-course';
 import { LiveTrackSimulator } from './livetrack-simulator';
+import { garminCoursesBody } from './sim-course';
 import { generateSingleSport, generateTriathlon } from './race-generator';
 
 const START = new Date('2026-06-01T07:00:00.000Z');
@@ -202,6 +204,40 @@ describe('LiveTrackSimulator over HTTP', () => {
 
     const courses = await api(`${origin}/api/sessions/${id}/courses?token=${token}`, hs);
     expect(await courses.json()).toEqual({ courses: [] });
+  });
+
+  it('serves a session course on every courses path form, settable per session and later', async () => {
+    const tri = generateTriathlon({ seed: 3, start: START, scale: 0.2 });
+    const bikeCourse = tri.courses!.find((c) => c.leg === 'bike')!;
+    const withCourse = sim.addSession({ race: tri, course: 'bike' });
+    const hs = await handshake(sim.shareUrl(withCourse.sessionId));
+    const coursesAt = async (sessionId: string, tok: string, form: string) => {
+      const res = await api(`${origin}/api${form}/sessions/${sessionId}/courses?token=${tok}`, hs);
+      expect(res.status).toBe(200);
+      return res.json();
+    };
+    for (const form of ['/v1', '/v2', '']) {
+      const body = await coursesAt(withCourse.sessionId, withCourse.token, form);
+      expect(body).toEqual(garminCoursesBody(bikeCourse));
+      const parsed = parseGarminCourse(body)!;
+      expect(Math.abs(parsed.distance_m - bikeCourse.distance_m) / bikeCourse.distance_m).toBeLessThan(0.01);
+    }
+    // The other session still has none.
+    expect(await coursesAt(id, token, '/v1')).toEqual({ courses: [] });
+
+    const run = tri.courses!.find((c) => c.leg === 'run')!;
+    sim.setCourse(id, run);
+    expect(await coursesAt(id, token, '/v1')).toEqual(garminCoursesBody(run));
+    const raw = { courses: [{ courseName: 'Raw', coursePoints: [{ position: { lat: 1, lon: 2 } }] }] };
+    sim.setCourse(id, raw);
+    expect(await coursesAt(id, token, '')).toEqual(raw);
+    sim.setCourse(id, null);
+    expect(await coursesAt(id, token, '/v2')).toEqual({ courses: [] });
+    expect(sim.stats(withCourse.sessionId).requests.courses).toBe(3);
+
+    // A leg the race does not have is a mistake in the test, not "no course".
+    expect(() => sim.setCourse(id, 'bike')).toThrow(/no bike course/);
+    expect(() => sim.addSession({ race: race(), course: 'swim' })).toThrow(/no swim course/);
   });
 
   it('serves released points with an inclusive begin', async () => {

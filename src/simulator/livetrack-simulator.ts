@@ -8,6 +8,13 @@ import type { AddressInfo } from 'node:net';
 import type { GarminSessionMeta, GarminTrackPoint } from '../tracking/garmin.types';
 import { Rng } from './prng';
 import type { GeneratedRace } from './race-generator';
+import { garminCoursesBody, type CourseLeg, type GeneratedCourse } from './sim-course';
+
+/**
+ * What a session's courses endpoint serves: one of the race's own leg courses by name, a course,
+ * or a raw endpoint body (served as given, e.g. to test odd shapes).
+ */
+export type SimCourse = CourseLeg | GeneratedCourse | { courses: unknown[] };
 
 export type FaultKind =
   | '429' | '500' | '503' | 'garbage' | 'html' | 'truncated' | 'wrong-shape' | 'slow' | '403'
@@ -67,6 +74,8 @@ export interface AddSessionOptions {
   emptyWhenNothingNew?: boolean;
   /** Older builds: heart rate, cadence, power and activityType nested in `fitnessPointData`. */
   nestedFitness?: boolean;
+  /** The course the watch carries (courses endpoint); default none: `{ courses: [] }`. */
+  course?: SimCourse;
 }
 
 export interface SimSession {
@@ -128,6 +137,8 @@ interface SessionState extends SimSession {
   play?: { timer: NodeJS.Timeout; baseVirtualMs: number; realStartMs: number; speedup: number; finishAtEnd: boolean };
   /** Race clock of play(); kept across pause/play so playback resumes where it stopped. */
   virtualMs: number;
+  /** Body of the courses endpoint; null = no course. */
+  coursesBody: unknown;
 }
 
 interface Reply {
@@ -230,9 +241,16 @@ export class LiveTrackSimulator {
       finished: false,
       gone: false,
       virtualMs: opts.race.start.getTime(),
+      coursesBody: opts.course === undefined ? null : coursesBodyOf(opts.race, opts.course),
     };
     this.sessionsById.set(sessionId, s);
     return this.publicView(s);
+  }
+
+  /** Sets (or with null removes) the course the session's courses endpoint serves, e.g. mid-race. */
+  setCourse(sessionId: string, course: SimCourse | null): void {
+    const s = this.must(sessionId);
+    s.coursesBody = course === null ? null : coursesBodyOf(s.race, course);
   }
 
   removeSession(sessionId: string): void {
@@ -634,7 +652,7 @@ export class LiveTrackSimulator {
       if (s.behaviour.metaFailure === 500) return errorHtml(500, 'Internal Server Error');
       return okJson(this.metaOf(s));
     }
-    if (kind === 'courses') return okJson({ courses: [] });
+    if (kind === 'courses') return okJson(s.coursesBody ?? { courses: [] });
     if (s.behaviour.notFoundBeforeFirstPoint && s.releasedCount === 0) return notFoundJson();
     let from = -Infinity;
     if (begin !== null) {
@@ -756,6 +774,16 @@ export class LiveTrackSimulator {
 }
 
 // ------------------------------------------------------------------ helpers
+
+function coursesBodyOf(race: GeneratedRace, course: SimCourse): unknown {
+  if (typeof course === 'string') {
+    const own = race.courses?.find((c) => c.leg === course);
+    // A typo'd leg must fail the test that set it up, not silently serve no course.
+    if (!own) throw new Error(`the race has no ${course} course`);
+    return garminCoursesBody(own);
+  }
+  return 'points' in course ? garminCoursesBody(course) : course;
+}
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];

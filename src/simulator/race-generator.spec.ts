@@ -1,4 +1,7 @@
+import { computeMetrics } from '../metrics/race-metrics';
 import type { GarminTrackPoint } from '../tracking/garmin.types';
+import { createLegState } from '../tracking/legs';
+import { mapGarminPoints } from '../tracking/point-mapper';
 import { generateSingleSport, generateTriathlon } from './race-generator';
 
 const START = new Date('2026-06-01T07:00:00.000Z');
@@ -128,6 +131,28 @@ describe('generateTriathlon', () => {
     expect(outside(run, 'cadenceCyclesPerMin', 84, 92)).toEqual([]); // strides per minute, not steps
     expect(outside(run, 'speedMetersPerSec', 3, 3.6)).toEqual([]);
     expect(outside(run, 'heartRateBeatsPerMin', 145, 170)).toEqual([]);
+  });
+
+  it('fades on the bike: a few % less power in the last third, heart rate drifting up, decoupling 3-8 %', () => {
+    const bike = ofType(points, 'CYCLING');
+    const third = Math.floor(bike.length / 3);
+    const mean = (ps: GarminTrackPoint[], f: keyof GarminTrackPoint) => {
+      const vs = ps.map((p) => p[f]).filter((v): v is number => typeof v === 'number');
+      return vs.reduce((a, b) => a + b, 0) / vs.length;
+    };
+    const [p1, , p3] = [0, 1, 2].map((i) => mean(bike.slice(i * third, (i + 1) * third), 'powerWatts'));
+    const [h1, , h3] = [0, 1, 2].map((i) => mean(bike.slice(i * third, (i + 1) * third), 'heartRateBeatsPerMin'));
+    expect(p3 / p1).toBeLessThan(0.99);
+    expect(p3 / p1).toBeGreaterThan(0.9);
+    expect(h3 / h1).toBeGreaterThan(1.02);
+
+    // Through the service's own mapping and metrics, as a coach would see it.
+    for (const seed of [42, 2026, 1, 7, 99]) {
+      const r = seed === 42 ? race : generateTriathlon({ seed, start: START });
+      const mapped = mapGarminPoints({ trackPoints: r.points }, 'triathlon', createLegState('triathlon'));
+      const leg = computeMetrics(mapped.points).legs.find((l) => l.leg === 'bike')!;
+      expect({ seed, decoupling: leg.decoupling_pct! > 3 && leg.decoupling_pct! < 8 }).toEqual({ seed, decoupling: true });
+    }
   });
 
   it('forms a continuous path near the start that returns to it', () => {

@@ -3,6 +3,9 @@
 
 import type { GarminTrackPoint } from '../tracking/garmin.types';
 import { Rng } from './prng';
+import { buildLegCourse, type CourseLeg, type GeneratedCourse } from './sim-course';
+
+export type { CourseLeg, CourseWaypoint, GeneratedCourse } from './sim-course';
 
 export interface GeneratedLeg {
   leg: string;
@@ -15,6 +18,12 @@ export interface GeneratedRace {
   start: Date;
   end: Date;
   legs: GeneratedLeg[];
+  /**
+   * The course of each moving leg (swim, bike, run), from the positions generated for it: it ends
+   * where the athlete is at the leg's `to`. Always set by the generators; optional so hand-built
+   * races (specs) need not carry one.
+   */
+  courses?: GeneratedCourse[];
 }
 
 export interface GenerateOptions {
@@ -56,6 +65,15 @@ const BASE_ALT = 240;
 const M_PER_DEG_LAT = 111_320;
 /** Points at the very start carry no fitness data, as on real devices before sensors lock. */
 const BARE_START_POINTS = 3;
+/**
+ * Bike fatigue: power fades linearly from BIKE_FADE_FROM of the leg to BIKE_FADE lower at its end
+ * (about 3 % lower over the last third), while heart rate drifts up BIKE_HR_DRIFT_BPM over the leg
+ * at the same power (cardiac drift, ~7 %). Together: Pw:HR decoupling of about 3-8 % (the hills'
+ * phase decides where in that range a seed lands).
+ */
+const BIKE_FADE_FROM = 0.6;
+const BIKE_FADE = 0.05;
+const BIKE_HR_DRIFT_BPM = 10;
 
 export function generateTriathlon(opts: TriathlonOptions): GeneratedRace {
   const rng = new Rng(opts.seed);
@@ -175,13 +193,19 @@ function buildRace(rng: Rng, start: Date, interval: number, plans: LegPlan[]): G
   let hr = 138; // smoothed so heart rate lags effort like a real one
   let hrDropout = 0;
   let hadDropout = false;
+  let prevSpeed = 0;
 
   const steps = Math.round(totalS / interval);
   for (let k = 0; k <= steps; k++) {
     const t = k * interval; // integer step count avoids float drift for fractional intervals
+    // The first point of a transition is where the swim or bike really ends: the athlete arrives
+    // there at the leg's `to`, still at that leg's pace (the device switches sport on arrival). So
+    // the step into it belongs to the leg before, and that leg's course ends exactly at its `to`.
+    let arriving = false;
     while (legIdx < plans.length - 1 && t >= bounds[legIdx]) {
       legIdx++;
       legDist = 0;
+      arriving = plans[legIdx].activityType === 'TRANSITION' && plans[legIdx - 1].activityType !== 'TRANSITION';
     }
     const plan = plans[legIdx];
     const course = courses[legIdx];
@@ -219,13 +243,17 @@ function buildRace(rng: Rng, start: Date, interval: number, plans: LegPlan[]): G
         }
         altitude = BASE_ALT + rng.gauss() * 0.2;
         break;
-      case 'bike':
-        speed = clamp(10.3 - grade * 60 + rng.gauss() * 0.3, 8, 12);
-        power = Math.round(clamp(205 + grade * 1200 + rng.gauss() * 15, 150, 260));
+      case 'bike': {
+        const fade = 1 - BIKE_FADE * clamp((legFrac - BIKE_FADE_FROM) / (1 - BIKE_FADE_FROM), 0, 1);
+        // Speed goes with the cube root of power (air drag dominates at these speeds).
+        speed = clamp((10.3 - grade * 60 + rng.gauss() * 0.3) * Math.cbrt(fade), 8, 12);
+        power = Math.round(clamp((205 + grade * 1200 + rng.gauss() * 15) * fade, 150, 260));
         cadence = Math.round(clamp(88 + rng.gauss() * 2.5, 80, 95));
-        hrTarget = 137 + (power - 205) * 0.15 + legFrac * 8;
+        // Heart rate follows the power actually ridden, plus drift at the same power.
+        hrTarget = 137 + (power - 205) * 0.15 + legFrac * BIKE_HR_DRIFT_BPM;
         altitude = hillAltitude(plan.leg, legDist, course);
         break;
+      }
       case 'run':
         speed = clamp(3.3 - grade * 8 + rng.gauss() * 0.08, 3.0, 3.6);
         // Garmin reports strides (one per leg cycle) per minute for running; consumers double it.
@@ -238,13 +266,23 @@ function buildRace(rng: Rng, start: Date, interval: number, plans: LegPlan[]): G
     if (bare) {
       status = 'STATIONARY';
       speed = 0;
+    } else if (arriving) {
+      // Overrides after the draws above, so the random sequence (and every later value) is unchanged.
+      status = prevSpeed > 0 ? 'MOVING' : 'STATIONARY';
+      speed = prevSpeed;
     }
 
     const step = t === 0 ? 0 : speed * interval;
-    moves.push({ legIdx, legDistBefore: legDist, step, jogHeading });
-    legDist += step;
+    if (arriving) {
+      moves.push({ legIdx: legIdx - 1, legDistBefore: legLength[legIdx - 1], step, jogHeading });
+      legLength[legIdx - 1] += step;
+    } else {
+      moves.push({ legIdx, legDistBefore: legDist, step, jogHeading });
+      legDist += step;
+    }
     totalDist += step;
     legLength[legIdx] = legDist;
+    prevSpeed = speed;
     hr += (hrTarget - hr) * 0.25 + rng.gauss() * 0.8;
 
     const iso = new Date(startMs + t * 1000).toISOString();
@@ -310,7 +348,26 @@ function buildRace(rng: Rng, start: Date, interval: number, plans: LegPlan[]): G
     start: new Date(startMs),
     end: new Date(startMs + steps * interval * 1000),
     legs,
+    courses: legCourses(points, legs),
   };
+}
+
+/** One course per moving leg, from the positions at its from…to (both ends included). */
+function legCourses(points: GarminTrackPoint[], legs: GeneratedLeg[]): GeneratedCourse[] {
+  const out: GeneratedCourse[] = [];
+  for (const l of legs) {
+    if (l.leg !== 'swim' && l.leg !== 'bike' && l.leg !== 'run') continue;
+    const from = l.from.getTime();
+    const to = l.to.getTime();
+    const positions = points
+      .filter((p) => {
+        const t = Date.parse(String(p.dateTime));
+        return t >= from && t <= to;
+      })
+      .map((p) => p.position as { lat: number; lon: number });
+    out.push(buildLegCourse(l.leg as CourseLeg, positions));
+  }
+  return out;
 }
 
 /** Rolling hills for the bike (100-400 m) and gentle ones for the run; flat elsewhere. */
