@@ -1,34 +1,63 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
+import { MetricsService, physiologyOf } from '../metrics/metrics.service';
+import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
+import { TrackpointRecord } from '../storage/trackpoint.types';
 import { AppMetrics } from '../telemetry/app-metrics.service';
 import { TelegramClient } from '../telegram/telegram.client';
+import { RaceConfig, resolveRaceConfig } from '../tracking/race-config';
 import { PointsIngested, TrackingEvents } from '../tracking/tracking-events';
-import { AlertEvent, AlertState, evaluateAlerts, formatAlert } from './alert-rules';
+import { AlertState, evaluateAlerts, formatAlert } from './alert-rules';
+import { evaluateFuel, formatFuelReminder, FuelReminder, fuelBaseline, FuelState, initialFuelState } from './fuel-rules';
+import { evaluateMetricAlerts, formatMetricAlert, MetricAlertEvent, MetricAlertState } from './metric-alert-rules';
 
-/**
- * Threshold alerts within one poll: each batch of new points goes through the alert rules with
- * the session's thresholds as stored now (so /control changes apply from the next poll), and
- * each alert goes to Telegram. Work is chained per session so batches are judged in order; the
- * tracker only emits and never waits on any of it.
- */
+export type AlertKind = 'threshold' | 'fuel' | 'w_bal' | 'decoupling';
+
 /** One alert as people see it afterwards (dashboard timeline). */
 export interface RecentAlert {
-  /** Race time of the point that made the breach sustained (ISO). */
+  /** Race time of the point that raised it (ISO). */
   at: string;
+  kind: AlertKind;
+  /** The race_config field behind it: a threshold (hr_max, …), fuel_every_min, w_bal_alert_pct or decoupling_alert_pct. */
   field: string;
   text: string;
   outcome: 'delivered' | 'failed' | 'disabled';
 }
 
+/** What deliver() sends, whatever the rule that raised it. */
+interface Outgoing {
+  kind: AlertKind;
+  field: string;
+  /** Race time (epoch ms). */
+  at: number;
+  text: string;
+  /** Extra fields for the log line. */
+  details: Record<string, unknown>;
+}
+
+/** Rule state of one session (in memory: see evaluate() for what a restart does). */
+interface SessionAlertState {
+  threshold: AlertState;
+  fuel: FuelState;
+  metric: MetricAlertState;
+}
+
 /** Alerts kept per session for the timeline (in memory: a restart starts a fresh list). */
 const RECENT_ALERTS = 50;
 
+/**
+ * Alerts within one poll: each batch of new points goes through the threshold rules, the fuelling
+ * reminders and the optional metric alerts, with the session's thresholds and race_config as
+ * stored now (so /control changes apply from the next poll), and each alert goes to Telegram.
+ * Work is chained per session so batches are judged in order; the tracker only emits and never
+ * waits on any of it.
+ */
 @Injectable()
 export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(AlertService.name);
   /** Rule state per session (in memory: after a restart a breach simply has to last 30 s again). */
-  private readonly states = new Map<string, AlertState>();
+  private readonly states = new Map<string, SessionAlertState>();
   private readonly recent = new Map<string, RecentAlert[]>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly subscriptions = new Subscription();
@@ -38,6 +67,7 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly events: TrackingEvents,
     private readonly telegram: TelegramClient,
     private readonly metrics: AppMetrics,
+    private readonly coaching: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -65,11 +95,86 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async evaluate({ sessionId, points }: PointsIngested): Promise<void> {
+    if (!points.length) return;
     const session = await this.store.findSession(sessionId);
     if (!session) return;
-    const { state, alerts } = evaluateAlerts(this.states.get(sessionId) ?? {}, points, session.thresholds, Date.now());
-    this.states.set(sessionId, state);
-    for (const alert of alerts) this.deliver(sessionId, alert);
+    const now = Date.now();
+    const known = this.states.get(sessionId);
+    const config = resolveRaceConfig(session.raceConfig);
+
+    const threshold = evaluateAlerts(known?.threshold ?? {}, points, session.thresholds, now);
+
+    let fuel: { state: FuelState; reminders: FuelReminder[] };
+    if (!known && (await this.hasOlderPoints(sessionId, points[0]))) {
+      // First batch since boot (or since the session stopped) with points stored before it: its
+      // moving time is a backlog already past, so counting starts at its newest point.
+      fuel = { state: fuelBaseline(points[points.length - 1]), reminders: [] };
+    } else {
+      fuel = evaluateFuel(known?.fuel ?? initialFuelState(), points, config.fuel_every_min);
+    }
+
+    const metric = await this.evaluateMetrics(sessionId, session, config, known?.metric ?? {}, points[points.length - 1], now);
+    // Stored only once the whole batch is judged: a failure above leaves the previous state.
+    this.states.set(sessionId, { threshold: threshold.state, fuel: fuel.state, metric: metric.state });
+
+    const reminders = fuel.reminders;
+    const metricAlerts = metric.alerts;
+    for (const alert of threshold.alerts) {
+      this.deliver(sessionId, {
+        kind: 'threshold', field: alert.field, at: alert.at, text: formatAlert(alert),
+        details: { value: alert.value, threshold: alert.threshold, sustained_s: alert.sustained_s },
+      });
+    }
+    // Several reminders due in one batch means a backlog (tracking started late, a long outage):
+    // the older ones are past, so only the newest is sent.
+    if (reminders.length > 1) {
+      this.logger.log({ msg: `fuel: ${reminders.length - 1} older reminders of a backlog skipped`, sessionId });
+    }
+    for (const r of reminders.slice(-1)) {
+      this.deliver(sessionId, {
+        kind: 'fuel', field: 'fuel_every_min', at: r.at, text: formatFuelReminder(r),
+        details: { leg: r.leg, moving_s: r.moving_s, every_min: r.every_min },
+      });
+    }
+    for (const alert of metricAlerts) {
+      this.deliver(sessionId, {
+        kind: alert.kind, field: alert.field, at: alert.at, text: formatMetricAlert(alert),
+        details: { value: alert.value, limit: alert.limit, limit_pct: alert.limit_pct },
+      });
+    }
+  }
+
+  /** Whether the store holds points of the session older than this batch. */
+  private async hasOlderPoints(sessionId: string, first: TrackpointRecord): Promise<boolean> {
+    const stored = await this.store.findFirstPoint(sessionId);
+    return stored !== null && stored.time < first.time;
+  }
+
+  /** W′ balance and decoupling alerts, read from the metrics only when one is switched on. */
+  private async evaluateMetrics(
+    sessionId: string,
+    session: RaceSessionEntity,
+    config: RaceConfig,
+    state: MetricAlertState,
+    newest: TrackpointRecord,
+    now: number,
+  ): Promise<{ state: MetricAlertState; alerts: MetricAlertEvent[] }> {
+    const wanted = (config.w_bal_alert_pct !== null && config.cp_w !== null && config.w_prime_j !== null) || config.decoupling_alert_pct !== null;
+    if (!wanted) return { state: {}, alerts: [] };
+    let snapshot;
+    try {
+      snapshot = await this.coaching.snapshot(sessionId, physiologyOf(session.raceConfig));
+    } catch (error) {
+      // Metrics unreadable this time: skip these alerts (state kept), keep the rest of the batch's.
+      this.logger.warn({ msg: `metric alerts skipped: ${(error as Error).message}`, sessionId });
+      return { state, alerts: [] };
+    }
+    return evaluateMetricAlerts(state, {
+      leg: newest.leg,
+      at: newest.time,
+      w_bal_j: snapshot.race.w_bal_now_j,
+      run_decoupling_pct: snapshot.legs.find((l) => l.leg === 'run')?.decoupling_pct ?? null,
+    }, config, now);
   }
 
   /** The newest alerts of a session, oldest first. */
@@ -77,35 +182,42 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     return [...(this.recent.get(sessionId) ?? [])];
   }
 
-  private remember(sessionId: string, alert: AlertEvent, text: string, outcome: RecentAlert['outcome']): void {
+  private remember(sessionId: string, alert: Outgoing, outcome: RecentAlert['outcome']): void {
     const list = this.recent.get(sessionId) ?? [];
-    list.push({ at: new Date(alert.at).toISOString(), field: alert.field, text, outcome });
+    list.push({ at: new Date(alert.at).toISOString(), kind: alert.kind, field: alert.field, text: alert.text, outcome });
     if (list.length > RECENT_ALERTS) list.shift();
     this.recent.set(sessionId, list);
   }
 
   /** Sends in the background: a slow or failing Telegram must not delay the next batch's evaluation. */
-  private deliver(sessionId: string, alert: AlertEvent): void {
-    const text = formatAlert(alert);
-    const log = { msg: `threshold alert: ${text}`, sessionId, field: alert.field, value: alert.value, threshold: alert.threshold, sustained_s: alert.sustained_s };
+  private deliver(sessionId: string, alert: Outgoing): void {
+    const { text } = alert;
+    // The counter's field label: the threshold field, or the kind for the other alerts (fuel, w_bal, decoupling).
+    const label = alert.kind === 'threshold' ? alert.field : alert.kind;
+    const log = { msg: `${alert.kind} alert: ${text}`, sessionId, kind: alert.kind, field: alert.field, ...alert.details };
     if (!this.telegram.enabled) {
-      this.metrics.alert(alert.field, 'disabled');
-      this.remember(sessionId, alert, text, 'disabled');
+      this.metrics.alert(label, 'disabled');
+      this.remember(sessionId, alert, 'disabled');
       this.logger.log({ ...log, delivered: false, reason: 'Telegram is off (TELEGRAM_BOT_TOKEN not set)' });
       return;
     }
     this.telegram
       .send(text)
-      .then(async (delivery) => {
-        this.metrics.alert(alert.field, 'delivered');
-        this.remember(sessionId, alert, text, 'delivered');
-        this.logger.log({ ...log, delivered: true, message_id: delivery.message_id });
-        await this.store.incrementSession(sessionId, { alertsSent: 1 });
-      })
-      .catch((error) => {
-        this.metrics.alert(alert.field, 'failed');
-        this.remember(sessionId, alert, text, 'failed');
-        this.logger.warn({ ...log, delivered: false, reason: (error as Error).message });
-      });
+      .then(
+        (delivery) => {
+          this.metrics.alert(label, 'delivered');
+          this.remember(sessionId, alert, 'delivered');
+          this.logger.log({ ...log, delivered: true, message_id: delivery.message_id });
+          // A failed counter write is not a failed delivery: logged apart, not counted as failed.
+          this.store.incrementSession(sessionId, { alertsSent: 1 }).catch((error) =>
+            this.logger.error({ msg: `alerts_sent not counted: ${(error as Error).message}`, sessionId }),
+          );
+        },
+        (error) => {
+          this.metrics.alert(label, 'failed');
+          this.remember(sessionId, alert, 'failed');
+          this.logger.warn({ ...log, delivered: false, reason: (error as Error).message });
+        },
+      );
   }
 }

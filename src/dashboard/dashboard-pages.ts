@@ -98,7 +98,7 @@ ${CHARTS.map(([cid, ctitle]) => `    <div class="chart-block"><h3>${ctitle}</h3>
   <section class="card timeline-card" aria-labelledby="h-timeline">
     <h2 id="h-timeline">Timeline</h2>
     <ol id="timeline" class="timeline" reversed></ol>
-    <p class="muted small">Threshold alerts show with the text sent to Telegram; analysis cycles as they run.</p>
+    <p class="muted small">Alerts and fuelling reminders show with the text sent to Telegram; analysis cycles as they run.</p>
   </section>
 </main>
 <footer class="foot">

@@ -13,7 +13,7 @@ export interface DashboardStatus {
   /** The thresholds that apply on each leg now (same rule as the alerts: bike fields on the bike, run_* on the run). */
   thresholds_by_leg: Record<(typeof BANDED_LEGS)[number], LegThreshold[]>;
   server_time: string;
-  /** Threshold alerts raised for this session since the server started, oldest first. */
+  /** Alerts (threshold, fuel, w_bal, decoupling: see `kind`) raised for this session since the server started, oldest first. */
   alerts: RecentAlert[];
 }
 

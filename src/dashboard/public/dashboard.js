@@ -9,6 +9,8 @@
   var LEG_COLOURS = { swim: '#0369a1', t1: '#4b5563', bike: '#b45309', t2: '#4b5563', run: '#047857', other: '#6d28d9' };
   var LEG_NAMES = { swim: 'Swim', t1: 'T1', bike: 'Bike', t2: 'T2', run: 'Run', other: 'Other' };
   var INK = '#1f2937';
+  /** Timeline label per alert kind (RecentAlert.kind); threshold alerts keep their plain "Alert:". */
+  var ALERT_LABEL = { threshold: 'Alert: ', fuel: 'Fuel reminder: ', w_bal: 'W′ balance alert: ', decoupling: 'Decoupling alert: ' };
   var GRID = '#e5e7eb';
 
   var root = document.querySelector('main[data-view]');
@@ -170,12 +172,19 @@
       }
       if (s.analysis) seenAnalysisErrors = s.analysis.errors;
       // The server lists the alerts it raised (text as sent to Telegram); keyed so each shows once.
+      // Fuelling reminders are advice, not warnings: their own label and style.
       (payload.alerts || []).forEach(function (a) {
-        var key = a.at + '|' + a.field;
+        var alertKind = a.kind || 'threshold';
+        var key = a.at + '|' + alertKind + '|' + a.field;
         if (seenAlerts[key]) return;
         seenAlerts[key] = true;
         var how = a.outcome === 'delivered' ? '' : a.outcome === 'disabled' ? ' (Telegram off)' : ' (delivery failed)';
-        extraEvents.push({ t: parseTime(a.at), kind: 'alert', text: 'Alert: ' + a.text + how });
+        extraEvents.push({
+          t: parseTime(a.at),
+          kind: alertKind === 'fuel' ? 'fuel' : 'alert',
+          alertKind: alertKind,
+          text: (ALERT_LABEL[alertKind] || 'Alert: ') + a.text + how,
+        });
       });
       if (seenPollErrors !== null && s.poll_errors > seenPollErrors) {
         extraEvents.push({ t: now, kind: 'error', text: 'Poll error' + (s.last_error ? ': ' + s.last_error : '') + ' (' + s.poll_errors + ' so far)' });
@@ -589,7 +598,7 @@
       var list = document.getElementById('timeline');
       list.textContent = '';
       items.slice(0, 200).forEach(function (item) {
-        var li = el('li', { class: 'kind-' + item.kind });
+        var li = el('li', item.alertKind ? { class: 'kind-' + item.kind, 'data-alert-kind': item.alertKind } : { class: 'kind-' + item.kind });
         li.appendChild(el('time', { datetime: new Date(item.t).toISOString(), title: dateTime(item.t) }, clock(item.t)));
         li.appendChild(el('span', null, item.text));
         list.appendChild(li);
