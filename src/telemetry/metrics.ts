@@ -20,7 +20,7 @@ export const METRICS = {
   /** Attributes: outcome (sent, runner_down, error, cancelled). */
   analysisRuns: { name: 'livetrack.analysis.runs', description: 'Analysis cycles by outcome', unit: '{run}' },
   /** Attributes: field (the threshold, e.g. hr_max), outcome (delivered, failed, disabled). */
-  alerts: { name: 'livetrack.alerts', description: 'Threshold alerts raised, by delivery outcome', unit: '{alert}' },
+  alerts: { name: 'livetrack.alerts', description: 'Alerts raised (threshold field, or fuel / w_bal / decoupling), by delivery outcome', unit: '{alert}' },
   /** Attributes: tool, outcome (ok, error). */
   toolCalls: { name: 'livetrack.mcp.tool.calls', description: 'MCP tool calls by tool and outcome', unit: '{call}' },
 } as const satisfies Record<string, InstrumentSpec>;
