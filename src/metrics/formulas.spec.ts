@@ -1,4 +1,4 @@
-import { HR_ZONE_PCT, POWER_ZONE_PCT, round, wPrimeStep, zoneIndex, F32Series, F64Series } from './formulas';
+import { HR_ZONE_PCT, POWER_ZONE_PCT, round, wPrimeStep, zoneIndex, F32Series, U8Series } from './formulas';
 
 describe('zoneIndex', () => {
   it('power zones on FTP 200: lower bounds inclusive', () => {
@@ -32,8 +32,8 @@ describe('helpers', () => {
     expect(round(NaN, 2)).toBeNull();
   });
 
-  it('F64Series grows', () => {
-    const s = new F64Series(2);
+  it('U8Series grows', () => {
+    const s = new U8Series(2);
     for (let i = 0; i < 10; i++) s.push(i);
     expect(s.length).toBe(10);
     expect(s.at(9)).toBe(9);

@@ -37,18 +37,21 @@ export function round(v: number | null, decimals: number): number | null {
   return Math.round(v * f) / f;
 }
 
-/** Append-only Float64 array that doubles its capacity (compact per-second series). */
-export class F64Series {
-  private buf: Float64Array;
+/** Append-only typed array that doubles its capacity (the compact per-second series). */
+class GrowableSeries<A extends Float32Array | Uint8Array> {
+  private buf: A;
   length = 0;
 
-  constructor(initialCapacity = 1024) {
-    this.buf = new Float64Array(initialCapacity);
+  constructor(
+    private readonly make: (capacity: number) => A,
+    initialCapacity: number,
+  ) {
+    this.buf = make(initialCapacity);
   }
 
   push(v: number): void {
     if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
+      const next = this.make(this.buf.length * 2);
       next.set(this.buf);
       this.buf = next;
     }
@@ -61,50 +64,18 @@ export class F64Series {
 }
 
 /**
- * Append-only Float32 array, same growth rule: half the memory of F64Series for sensor readings
- * (watts, bpm, m/s with a few decimals), which float32 holds to about seven significant digits.
+ * Float32: half the memory of a Float64 series for sensor readings (watts, bpm, m/s with a few
+ * decimals), which float32 holds to about seven significant digits.
  */
-export class F32Series {
-  private buf: Float32Array;
-  length = 0;
-
+export class F32Series extends GrowableSeries<Float32Array> {
   constructor(initialCapacity = 1024) {
-    this.buf = new Float32Array(initialCapacity);
-  }
-
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Float32Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-
-  at(i: number): number {
-    return this.buf[i];
+    super((n) => new Float32Array(n), initialCapacity);
   }
 }
 
-/** Append-only Uint8 array, same growth rule. */
-export class U8Series {
-  private buf: Uint8Array;
-  length = 0;
-
+/** Uint8 (leg codes). */
+export class U8Series extends GrowableSeries<Uint8Array> {
   constructor(initialCapacity = 1024) {
-    this.buf = new Uint8Array(initialCapacity);
-  }
-
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-
-  at(i: number): number {
-    return this.buf[i];
+    super((n) => new Uint8Array(n), initialCapacity);
   }
 }
