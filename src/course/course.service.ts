@@ -3,7 +3,6 @@ import { Subscription } from 'rxjs';
 import { InputError, NotFoundError } from '../common/errors';
 import { RaceCourseEntity, CourseSource } from '../storage/race-course.entity';
 import { TrackStore } from '../storage/track-store.service';
-import { TrackpointRecord } from '../storage/trackpoint.types';
 import { StatusExtras } from '../tracking/status-extras';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
@@ -207,14 +206,7 @@ export class CourseService implements OnModuleInit, OnModuleDestroy {
     const stored = await this.store.findCourse(sessionId);
     if (!stored) return;
     const tracker = new CourseTracker(courseFromStored(stored));
-    const PAGE = 20_000;
-    let from = 0;
-    for (;;) {
-      const page: TrackpointRecord[] = await this.store.findWindow(sessionId, from, Number.MAX_SAFE_INTEGER, PAGE);
-      tracker.add(page);
-      if (page.length < PAGE) break;
-      from = page[page.length - 1].time + 1;
-    }
+    await this.store.forEachPointPage(sessionId, (page) => tracker.add(page));
     entry.tracker = tracker;
     entry.source = stored.source;
   }

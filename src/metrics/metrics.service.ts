@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { TrackStore } from '../storage/track-store.service';
-import { TrackpointRecord } from '../storage/trackpoint.types';
 import { PHYSIOLOGY_FIELDS, resolveRaceConfig } from '../tracking/race-config';
 import { StatusCourse, StatusExtras } from '../tracking/status-extras';
 import { TrackingEvents } from '../tracking/tracking-events';
@@ -94,15 +93,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stored points, oldest first, in pages (a batch arriving meanwhile is de-duplicated by time). */
-  private async load(sessionId: string, metrics: RaceMetrics): Promise<void> {
-    const PAGE = 20_000;
-    let from = 0;
-    for (;;) {
-      const page: TrackpointRecord[] = await this.store.findWindow(sessionId, from, Number.MAX_SAFE_INTEGER, PAGE);
-      metrics.add(page);
-      if (page.length < PAGE) return;
-      from = page[page.length - 1].time + 1;
-    }
+  private load(sessionId: string, metrics: RaceMetrics): Promise<void> {
+    return this.store.forEachPointPage(sessionId, (page) => metrics.add(page));
   }
 }
 

@@ -199,6 +199,20 @@ export class TrackStore {
     return sql.replace(/\?/g, () => `$${++n}`);
   }
 
+  /**
+   * Every stored point of a session, oldest first, handed over in pages so a 17-hour race is
+   * never one giant array (metrics and course progress build their state from it once).
+   */
+  async forEachPointPage(sessionId: string, take: (page: TrackpointRecord[]) => void, pageSize = 20_000): Promise<void> {
+    let from = 0;
+    for (;;) {
+      const page = await this.findWindow(sessionId, from, Number.MAX_SAFE_INTEGER, pageSize);
+      take(page);
+      if (page.length < pageSize) return;
+      from = page[page.length - 1].time + 1;
+    }
+  }
+
   /** Newest stored point of a session, or null. */
   async findLastPoint(sessionId: string): Promise<TrackpointRecord | null> {
     const rows: RawPoint[] = await this.dataSource.query(
