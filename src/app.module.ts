@@ -13,6 +13,7 @@ import { CourseModule } from './course/course.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { StorageModule } from './storage/storage.module';
 import { SummaryModule } from './summary/summary.module';
+import { TelegramCommandsModule } from './telegram/telegram-commands.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 import { TrackingModule } from './tracking/tracking.module';
 
@@ -34,6 +35,7 @@ export class AppModule {
         CourseModule,
         DashboardModule,
         HealthModule,
+        TelegramCommandsModule,
         McpFacadeModule.register(config),
       ],
       // API_KEY (when set) on REST writes and the MCP transports; see ApiKeyGuard.

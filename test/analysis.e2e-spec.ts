@@ -124,6 +124,32 @@ describe('analysis: prompts to the Claude runner, and POST /control', () => {
     expect(back.analysis.errors).toBe(failed.analysis.errors);
     expect(back).toMatchObject({ active: true, poll_errors: 0 });
     await stop(s.sessionId);
+
+    // Every cycle is in the history, newest first, with the runner's own outcome and why.
+    const history = await json(await fetch(`${running.baseUrl}/sessions/${s.sessionId}/analyses?limit=100`));
+    expect(history.total).toBe(history.analyses.length);
+    expect(history.total).toBeGreaterThanOrEqual(back.analysis.runs);
+    const outcomes: string[] = history.analyses.map((a: any) => a.outcome);
+    const starts = history.analyses.map((a: any) => Date.parse(a.started_at));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    expect(outcomes[outcomes.length - 1]).toBe('sent'); // the oldest
+    expect(outcomes).toEqual(expect.arrayContaining(['sent', 'runner_down', 'error']));
+    const down1 = history.analyses.find((a: any) => a.outcome === 'runner_down');
+    expect(down1).toMatchObject({ backend: 'claude-runner', origin: 'schedule', text: null, tool_calls: [], input_tokens: 0, output_tokens: 0 });
+    expect(down1.detail).toMatch(/cannot reach the runner|did not answer/);
+    expect(history.analyses.find((a: any) => a.outcome === 'error').detail).toMatch(/runner answered HTTP 500/);
+    // Pages: limit and offset walk the same list.
+    const page2 = await json(await fetch(`${running.baseUrl}/sessions/${s.sessionId}/analyses?limit=1&offset=1`));
+    expect(page2).toMatchObject({ total: history.total, limit: 1, offset: 1 });
+    expect(page2.analyses.map((a: any) => a.job_id)).toEqual([history.analyses[1].job_id]);
+    const bad = await fetch(`${running.baseUrl}/sessions/${s.sessionId}/analyses?limit=0&offset=x`);
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).fields).toEqual(expect.arrayContaining(['limit', 'offset']));
+    expect((await fetch(`${running.baseUrl}/sessions/no-such-session/analyses`)).status).toBe(404);
+    // The summary counts them.
+    const summary = await json(await fetch(`${running.baseUrl}/sessions/${s.sessionId}/summary`));
+    expect(summary.analyses).toMatchObject({ cycles: history.total, tool_calls: 0, input_tokens: 0, output_tokens: 0 });
+    expect(summary.analyses.by_outcome.runner_down).toBe(outcomes.filter((o) => o === 'runner_down').length);
   });
 
   it('answers a trigger with 202 at once while the runner is slow, and never runs two analyses of a session together', async () => {
@@ -254,10 +280,21 @@ describe('analysis: prompts to the Claude runner, and POST /control', () => {
       await other.close();
     }
     other = await startApp(env); // same database: the session is still active and resumes
+    let before: string[] = [];
     try {
       const resumed = await waitFor(() => promptsFor(s.sessionId).find((r) => r.prompt.includes(`${other.baseUrl}/control`)), 8000, 'a prompt from the restarted server');
       expect(resumed.prompt).toContain(`"session_id":"${s.sessionId}"`);
       await postJson(`${other.baseUrl}/sessions/${s.sessionId}/stop`, {});
+      // The cycles of the first boot are still in the history (restart-safe).
+      before = (await json(await fetch(`${other.baseUrl}/sessions/${s.sessionId}/analyses?limit=100`))).analyses.map((a: any) => a.job_id);
+      expect(before.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await other.close();
+    }
+    other = await startApp(env);
+    try {
+      const after = (await json(await fetch(`${other.baseUrl}/sessions/${s.sessionId}/analyses?limit=100`))).analyses.map((a: any) => a.job_id);
+      expect(after.slice(-before.length)).toEqual(before);
     } finally {
       await other.close();
     }

@@ -22,7 +22,7 @@ const series = (from: number, to: number, leg: Leg, extra: Partial<TrackpointRec
 };
 
 function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null } = {}) {
-  const session = { id: ID, thresholds: {} as Record<string, number | null>, raceConfig: {} as Record<string, unknown> };
+  const session = { id: ID, thresholds: {} as Record<string, number | null>, raceConfig: {} as Record<string, unknown>, alertsMutedUntil: null as number | null };
   const counted: number[] = [];
   const store = {
     findSession: async () => session,
@@ -130,5 +130,23 @@ describe('AlertService', () => {
     await t.batch(series(0, 60, 'bike', { heartRate: 160 }));
     expect(t.service.recentAlerts(ID).map((a) => [a.kind, a.field])).toEqual([['threshold', 'hr_max']]);
     expect(t.labels).toEqual([['hr_max', 'delivered']]);
+  });
+
+  it('while muted (Telegram /mute) records threshold alerts and fuel reminders as muted, sends nothing, and still advances the rules', async () => {
+    const t = setup();
+    t.session.thresholds = { hr_max: 150 };
+    t.session.raceConfig = { fuel_every_min: 1 };
+    t.session.alertsMutedUntil = Date.now() + 60_000;
+    await t.batch(series(0, 60, 'bike', { heartRate: 160 }));
+    expect(t.sent).toEqual([]);
+    expect(t.service.recentAlerts(ID).map((a) => [a.kind, a.outcome])).toEqual([['threshold', 'muted'], ['fuel', 'muted']]);
+    expect(t.labels).toEqual([['hr_max', 'muted'], ['fuel', 'muted']]);
+    expect(t.counted).toEqual([]);
+
+    // Mute over: the breach muted above is not re-sent (state advanced); the next fuel reminder is.
+    t.session.alertsMutedUntil = Date.now() - 1;
+    await t.batch(series(65, 125, 'bike', { heartRate: 160 }));
+    expect(t.sent).toEqual(['Bike: fuel now — 1 min moving since the last reminder (gel + water)']);
+    expect(t.labels.slice(2)).toEqual([['fuel', 'delivered']]);
   });
 });

@@ -22,7 +22,8 @@ export interface RecentAlert {
   /** The race_config field behind it: a threshold (hr_max, …), fuel_every_min, w_bal_alert_pct or decoupling_alert_pct. */
   field: string;
   text: string;
-  outcome: 'delivered' | 'failed' | 'disabled';
+  /** muted: raised while the race's alerts were muted (Telegram /mute), so not sent. */
+  outcome: 'delivered' | 'failed' | 'disabled' | 'muted';
 }
 
 /** What deliver() sends, whatever the rule that raised it. */
@@ -34,6 +35,8 @@ interface Outgoing {
   text: string;
   /** Extra fields for the log line. */
   details: Record<string, unknown>;
+  /** The session's alerts_muted_until (epoch ms) as read for this batch. */
+  mutedUntil: number | null;
 }
 
 /** Rule state of one session (in memory: see evaluate() for what a restart does). */
@@ -117,11 +120,14 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     // Stored only once the whole batch is judged: a failure above leaves the previous state.
     this.states.set(sessionId, { threshold: threshold.state, fuel: fuel.state, metric: metric.state });
 
+    // Muting (Telegram /mute) silences delivery only: the rule state above still advanced, so a
+    // breach raised while muted is not sent once the mute ends.
+    const mutedUntil = session.alertsMutedUntil ?? null;
     const reminders = fuel.reminders;
     const metricAlerts = metric.alerts;
     for (const alert of threshold.alerts) {
       this.deliver(sessionId, {
-        kind: 'threshold', field: alert.field, at: alert.at, text: formatAlert(alert),
+        kind: 'threshold', field: alert.field, at: alert.at, text: formatAlert(alert), mutedUntil,
         details: { value: alert.value, threshold: alert.threshold, sustained_s: alert.sustained_s },
       });
     }
@@ -132,13 +138,13 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     }
     for (const r of reminders.slice(-1)) {
       this.deliver(sessionId, {
-        kind: 'fuel', field: 'fuel_every_min', at: r.at, text: formatFuelReminder(r),
+        kind: 'fuel', field: 'fuel_every_min', at: r.at, text: formatFuelReminder(r), mutedUntil,
         details: { leg: r.leg, moving_s: r.moving_s, every_min: r.every_min },
       });
     }
     for (const alert of metricAlerts) {
       this.deliver(sessionId, {
-        kind: alert.kind, field: alert.field, at: alert.at, text: formatMetricAlert(alert),
+        kind: alert.kind, field: alert.field, at: alert.at, text: formatMetricAlert(alert), mutedUntil,
         details: { value: alert.value, limit: alert.limit, limit_pct: alert.limit_pct },
       });
     }
@@ -195,6 +201,12 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     // The counter's field label: the threshold field, or the kind for the other alerts (fuel, w_bal, decoupling).
     const label = alert.kind === 'threshold' ? alert.field : alert.kind;
     const log = { msg: `${alert.kind} alert: ${text}`, sessionId, kind: alert.kind, field: alert.field, ...alert.details };
+    if (alert.mutedUntil !== null && alert.mutedUntil > Date.now()) {
+      this.metrics.alert(label, 'muted');
+      this.remember(sessionId, alert, 'muted');
+      this.logger.log({ ...log, delivered: false, reason: `muted until ${new Date(alert.mutedUntil).toISOString()}` });
+      return;
+    }
     if (!this.telegram.enabled) {
       this.metrics.alert(label, 'disabled');
       this.remember(sessionId, alert, 'disabled');

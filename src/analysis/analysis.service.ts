@@ -5,15 +5,18 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Subscription } from 'rxjs';
-import { NotFoundError } from '../common/errors';
+import { ConflictError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { TrackStore } from '../storage/track-store.service';
-import { AnalysisOutcome, AppMetrics } from '../telemetry/app-metrics.service';
+import { AppMetrics } from '../telemetry/app-metrics.service';
 import { ATTRS, SPANS } from '../telemetry/metrics';
 import { inSpan, Span } from '../telemetry/tracing';
 import { resolveRaceConfig } from '../tracking/race-config';
 import { TrackingEvents } from '../tracking/tracking-events';
-import { ClaudeRunnerClient } from './claude-runner.client';
+import { AnalysisEntity } from '../storage/analysis.entity';
+import { AnalysisPage, AnalysisStore } from '../storage/analysis-store.service';
+import { redactSecrets } from '../tracking/share-url';
+import { AnalysisBackend, CycleResult, emptyResult } from './backends/analysis-backend';
 import { buildAnalysisPrompt } from './prompt';
 import { MetricsService, physiologyOf } from '../metrics/metrics.service';
 import { StatusExtras } from '../tracking/status-extras';
@@ -26,15 +29,19 @@ interface RunSlot {
   pending: string | null;
 }
 
+type Origin = 'schedule' | 'manual';
+
 function timerName(sessionId: string): string {
   return `analysis:${sessionId}`;
 }
 
 /**
  * Periodic and on-demand analysis: builds the prompt from the session's last window and hands it
- * to the Claude runner. Each active session has one named timeout in SchedulerRegistry, re-armed
- * only after its run ends, so runs of a session never overlap and a slow or dead runner never
- * touches polling. Outcomes are counted on the session (analysis runs, errors, last result).
+ * to the configured backend (claude-runner, anthropic; `off` schedules nothing). Each active
+ * session has one named timeout in SchedulerRegistry, re-armed only after its run ends, so runs of
+ * a session never overlap and a slow or dead backend never touches polling. Every cycle is bounded
+ * by ANALYSIS_TIMEOUT_S, refused past the race's token budget, stored in the history and counted
+ * on the session (analysis runs, errors, last result).
  */
 @Injectable()
 export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown {
@@ -44,12 +51,15 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   private readonly scheduled = new Map<string, number | null>();
   private subscription: Subscription | null = null;
   private shuttingDown = false;
+  /** Aborted at shutdown: cuts every backend request in flight short. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly store: TrackStore,
     private readonly events: TrackingEvents,
     private readonly scheduler: SchedulerRegistry,
-    private readonly runner: ClaudeRunnerClient,
+    private readonly backend: AnalysisBackend,
+    private readonly history: AnalysisStore,
     private readonly config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: AppMetrics,
@@ -69,7 +79,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     this.shuttingDown = true;
     this.subscription?.unsubscribe();
     for (const sessionId of [...this.scheduled.keys()]) this.unschedule(sessionId);
-    this.runner.cancelAll();
+    this.closing.abort();
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
   }
 
@@ -77,6 +87,9 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   async trigger(sessionId: string): Promise<{ job_id: string; session_id: string }> {
     const session = await this.store.findSession(sessionId);
     if (!session) throw new NotFoundError(`no session ${sessionId}: list sessions with GET /sessions`);
+    if (this.backend.name === 'off') {
+      throw new ConflictError('analysis is off on this server (ANALYSIS_BACKEND=off): set ANALYSIS_BACKEND to anthropic or claude-runner to analyse races');
+    }
     const running = this.runs.get(sessionId);
     if (running) {
       // Never two runs of one session at once: queue one more right after (shared by all asking now).
@@ -89,7 +102,8 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   private schedule(sessionId: string): void {
-    if (this.scheduled.has(sessionId) || this.shuttingDown) return;
+    // With analysis off no timer exists at all, so nothing can leave the server.
+    if (this.scheduled.has(sessionId) || this.shuttingDown || this.backend.name === 'off') return;
     this.scheduled.set(sessionId, null);
     void this.store
       .findSession(sessionId)
@@ -125,7 +139,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     if (this.scheduled.has(sessionId)) this.arm(sessionId);
   }
 
-  private startRun(sessionId: string, jobId: string, origin: 'schedule' | 'manual'): RunSlot {
+  private startRun(sessionId: string, jobId: string, origin: Origin): RunSlot {
     const slot: RunSlot = { jobId, pending: null, done: Promise.resolve() };
     this.runs.set(sessionId, slot);
     slot.done = this.analyze(sessionId, jobId, origin).finally(() => {
@@ -135,42 +149,105 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     return slot;
   }
 
-  /** One analysis; never throws (failures are counted on the session and logged). */
-  private analyze(sessionId: string, jobId: string, origin: 'schedule' | 'manual'): Promise<void> {
-    const attributes = { [ATTRS.sessionId]: sessionId, [ATTRS.analysisOrigin]: origin };
+  /** One analysis; never throws (failures are counted on the session, stored in the history and logged). */
+  private analyze(sessionId: string, jobId: string, origin: Origin): Promise<void> {
+    const attributes = { [ATTRS.sessionId]: sessionId, [ATTRS.analysisOrigin]: origin, [ATTRS.analysisBackend]: this.backend.name };
     // A scheduled cycle starts its own trace; a manual one belongs to the request that asked for it.
     return inSpan(SPANS.analysis, attributes, (span) => this.analyzeInSpan(sessionId, jobId, origin, span), { root: origin === 'schedule' });
   }
 
-  private async analyzeInSpan(sessionId: string, jobId: string, origin: 'schedule' | 'manual', span: Span): Promise<void> {
-    let result: string;
-    let detail: string;
+  private async analyzeInSpan(sessionId: string, jobId: string, origin: Origin, span: Span): Promise<void> {
+    const startedAt = Date.now();
+    let result: CycleResult;
     try {
-      const prompt = await this.buildPrompt(sessionId);
-      if (prompt === null) return; // session deleted
-      const outcome = await this.runner.run(prompt);
-      if (outcome.result === 'cancelled') return this.metrics.analysisRun('cancelled');
-      result = outcome.result;
-      detail = outcome.detail;
+      const cycle = await this.runCycle(sessionId);
+      if (cycle === null) return; // session deleted, or cut short by shutdown before it spent anything
+      result = cycle;
     } catch (error) {
-      result = 'error';
-      detail = (error as Error).message;
+      result = emptyResult('error', (error as Error).message);
     }
-    span.setAttribute(ATTRS.outcome, result);
-    if (result !== 'sent') span.setStatus({ code: SpanStatusCode.ERROR, message: detail });
-    this.metrics.analysisRun(result as AnalysisOutcome);
-    const log = { msg: `analysis ${result}: ${detail}`, sessionId, job_id: jobId, origin };
-    if (result === 'sent') this.logger.log(log);
+    const ok = result.outcome === 'sent' || result.outcome === 'completed';
+    span.setAttributes({ [ATTRS.outcome]: result.outcome, [ATTRS.inputTokens]: result.inputTokens, [ATTRS.outputTokens]: result.outputTokens });
+    if (!ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.detail });
+    this.metrics.analysisRun(result.outcome);
+    const log = {
+      msg: `analysis ${result.outcome}: ${result.detail}`, sessionId, job_id: jobId, origin, backend: this.backend.name,
+      tool_calls: result.toolCalls.length, input_tokens: result.inputTokens, output_tokens: result.outputTokens,
+    };
+    if (ok) this.logger.log(log);
     else this.logger.warn(log);
+    await this.record(sessionId, jobId, origin, startedAt, result);
+  }
+
+  /**
+   * Builds the prompt and hands it to the backend within ANALYSIS_TIMEOUT_S, unless the race has
+   * spent its token budget. Null when there is nothing to record.
+   */
+  private async runCycle(sessionId: string): Promise<CycleResult | null> {
+    const budget = this.config.analysisMaxTokensPerRace;
+    const spent = await this.history.tokensSpent(sessionId);
+    if (spent >= budget) {
+      // A forgotten session must not burn money: no timer is re-armed after this cycle.
+      this.unschedule(sessionId);
+      return emptyResult(
+        'error',
+        `token budget reached: this race has spent ${spent} of ANALYSIS_MAX_TOKENS_PER_RACE=${budget} tokens, so no further analysis cycles run for it`,
+      );
+    }
+    const prompt = await this.buildPrompt(sessionId);
+    if (prompt === null) return null;
+
+    const timeoutMs = this.config.analysisTimeoutS * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('analysis cycle timeout')), timeoutMs);
+    timer.unref?.();
+    let result: CycleResult;
     try {
+      result = await this.backend.run({
+        sessionId, prompt, deadline, tokensLeft: budget - spent,
+        signal: AbortSignal.any([timeout.signal, this.closing.signal]),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const spentSomething = result.inputTokens + result.outputTokens > 0 || result.toolCalls.length > 0;
+    if (this.closing.signal.aborted && result.outcome !== 'sent' && result.outcome !== 'completed') {
+      // Shutdown, not the cycle, ended it: recorded only when it spent tokens or acted.
+      return spentSomething ? { ...result, outcome: 'error', detail: `cut short by server shutdown (${result.detail})` } : null;
+    }
+    if (timeout.signal.aborted && result.outcome !== 'sent' && result.outcome !== 'completed') {
+      return { ...result, outcome: 'timeout', detail: `the cycle did not finish within ANALYSIS_TIMEOUT_S=${this.config.analysisTimeoutS} s (${result.detail})` };
+    }
+    return result;
+  }
+
+  /** The cycle into the history and the session's counters; a failed write is logged, never thrown. */
+  private async record(sessionId: string, jobId: string, origin: Origin, startedAt: number, result: CycleResult): Promise<void> {
+    const finishedAt = Date.now();
+    const ok = result.outcome === 'sent' || result.outcome === 'completed';
+    try {
+      await this.history.saveAnalysis(
+        Object.assign(new AnalysisEntity(), {
+          jobId, sessionId, origin, backend: this.backend.name, startedAt, finishedAt, outcome: result.outcome,
+          detail: redactSecrets(result.detail), text: result.text, toolCalls: result.toolCalls,
+          inputTokens: result.inputTokens, outputTokens: result.outputTokens,
+        }),
+      );
       await this.store.incrementSession(
         sessionId,
-        { analysisRuns: 1, analysisErrors: result === 'sent' ? 0 : 1 },
-        { lastAnalysisAt: Date.now(), lastAnalysisResult: result },
+        { analysisRuns: 1, analysisErrors: ok ? 0 : 1 },
+        { lastAnalysisAt: finishedAt, lastAnalysisResult: result.outcome },
       );
     } catch (error) {
       this.logger.error({ msg: `cannot record analysis outcome: ${(error as Error).message}`, sessionId, job_id: jobId });
     }
+  }
+
+  /** A page of a session's analysis history, newest first. */
+  async listAnalyses(sessionId: string, limit: number, offset: number): Promise<AnalysisPage> {
+    if (!(await this.store.findSession(sessionId))) throw new NotFoundError(`no session ${sessionId}: list sessions with GET /sessions`);
+    return this.history.listAnalyses(sessionId, limit, offset);
   }
 
   private async buildPrompt(sessionId: string): Promise<string | null> {
@@ -206,6 +283,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
       now,
       metrics: await this.raceMetrics(sessionId, session.raceConfig),
       course: await this.extras.courseOf(sessionId).catch(() => null),
+      actions: this.backend.promptActions,
     });
   }
 

@@ -3,15 +3,18 @@ import { Injectable } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 
-/** Recorded on the session as last_result: the runner took it, was unreachable, or refused it. */
+/** The runner took it, was unreachable, or refused it. */
 export type RunnerResult = 'sent' | 'runner_down' | 'error';
 
 export interface RunnerOutcome {
-  /** 'cancelled' only when shutdown cut the request short (not recorded). */
+  /** 'cancelled' when the caller's signal cut the request short. */
   result: RunnerResult | 'cancelled';
   status: number | null;
   detail: string;
 }
+
+/** Long enough for a runner that answers once Claude has started; a hung runner counts as down. */
+export const RUNNER_TIMEOUT_MS = 30_000;
 
 /**
  * The one client for the Claude runner: POST {CLAUDE_RUNNER_URL}/run with {prompt, workspace}.
@@ -20,28 +23,24 @@ export interface RunnerOutcome {
  */
 @Injectable()
 export class ClaudeRunnerClient {
-  private readonly timeoutMs: number;
   private readonly runUrl: string;
-  private cancel = new AbortController();
 
   constructor(
     private readonly http: HttpService,
     private readonly config: AppConfig,
   ) {
-    // Long enough for a runner that answers once Claude has started; a hung runner counts as down.
-    this.timeoutMs = 30_000;
     this.runUrl = `${config.claudeRunnerUrl}/run`;
   }
 
-  async run(prompt: string): Promise<RunnerOutcome> {
+  async run(prompt: string, signal: AbortSignal, timeoutMs = RUNNER_TIMEOUT_MS): Promise<RunnerOutcome> {
     try {
       const response = await firstValueFrom(
         this.http.post(
           this.runUrl,
           { prompt, workspace: this.config.claudeWorkspace },
           {
-            timeout: this.timeoutMs,
-            signal: this.cancel.signal,
+            timeout: timeoutMs,
+            signal,
             validateStatus: () => true,
             responseType: 'text',
             transformResponse: (data: unknown) => data,
@@ -54,19 +53,13 @@ export class ClaudeRunnerClient {
       return { result: 'error', status: response.status, detail: `runner answered HTTP ${response.status}${body ? `: ${body}` : ''}` };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ERR_CANCELED') return { result: 'cancelled', status: null, detail: 'cancelled by shutdown' };
+      if (code === 'ERR_CANCELED' || signal.aborted) return { result: 'cancelled', status: null, detail: 'cancelled' };
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       return {
         result: 'runner_down',
         status: null,
-        detail: timedOut ? `runner did not answer within ${this.timeoutMs} ms` : `cannot reach the runner at ${this.runUrl} (${code ?? (error as Error).message})`,
+        detail: timedOut ? `runner did not answer within ${timeoutMs} ms` : `cannot reach the runner at ${this.runUrl} (${code ?? (error as Error).message})`,
       };
     }
-  }
-
-  /** Aborts every request in flight (shutdown). */
-  cancelAll(): void {
-    this.cancel.abort();
-    this.cancel = new AbortController();
   }
 }

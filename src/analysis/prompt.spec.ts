@@ -85,6 +85,17 @@ describe('buildAnalysisPrompt', () => {
     expect(withAuth).toContain('-H "Authorization: Bearer $API_KEY"');
   });
 
+  it('for the tools backend, the same figures with the tools in place of REST and MCP', () => {
+    const http = buildAnalysisPrompt(baseInput());
+    const tools = buildAnalysisPrompt({ ...baseInput(), actions: 'tools' });
+    const head = (t: string) => t.slice(0, t.indexOf('## What you can do'));
+    expect(head(tools)).toBe(head(http));
+    expect(tools).toContain('call update_thresholds');
+    expect(tools).toContain('call send_coaching_message');
+    expect(tools).not.toContain('curl');
+    expect(tools).not.toContain('127.0.0.1');
+  });
+
   it('says so when the window holds no data', () => {
     const text = buildAnalysisPrompt({ ...baseInput(), current: [], previous: [] });
     expect(text).toContain('No data in the last 10 minutes');

@@ -37,6 +37,12 @@ export interface AnalysisPromptInput {
   metrics?: { snapshot: RaceMetricsSnapshot; physiology: Physiology } | null;
   /** Progress along the planned course, when the session has one. */
   course?: CourseProgress | null;
+  /**
+   * How Claude acts: `http` (the claude-runner reaches this server over REST and MCP) or `tools`
+   * (the Anthropic backend offers update_thresholds and send_coaching_message in the conversation).
+   * Only the closing "What you can do" section differs.
+   */
+  actions?: 'http' | 'tools';
 }
 
 const METRICS: Array<{ key: 'heart_rate' | 'power' | 'cadence'; label: string; record: 'heartRate' | 'power' | 'cadence' }> = [
@@ -169,6 +175,7 @@ function thresholdSection(t: Thresholds, input: AnalysisPromptInput): string[] {
 }
 
 function instructions(input: AnalysisPromptInput): string[] {
+  if (input.actions === 'tools') return toolInstructions();
   const { baseUrl, session } = input;
   const auth = input.authRequired ? ` -H "Authorization: Bearer $API_KEY"` : '';
   return [
@@ -182,6 +189,19 @@ function instructions(input: AnalysisPromptInput): string[] {
     '   One or two short sentences they can take in mid-effort: what to do, and why, from the figures above.',
     '3. If everything is on plan, do nothing. Do not message the athlete without a reason.',
     `Fresh data if you need it: GET ${baseUrl}/sessions/${session.id} and GET ${baseUrl}/sessions/${session.id}/points?minutes=${input.windowMin}.`,
+  ];
+}
+
+function toolInstructions(): string[] {
+  return [
+    '## What you can do',
+    "1. Adjust thresholds when they no longer fit the athlete's state (fatigue, heat, climbs): call update_thresholds with only the fields to change.",
+    `   Threshold fields: ${THRESHOLD_FIELDS.join(', ')} (positive integers; each min ≤ its max). Bike fields apply on the bike, run_* on the run.`,
+    '   The change applies from the next poll; the tool answers with the effective thresholds.',
+    '2. Send the athlete a coaching message: call send_coaching_message with {"text": "..."} and no chat_id (the chat is configured on the server).',
+    '   One or two short sentences they can take in mid-effort: what to do, and why, from the figures above.',
+    '3. If everything is on plan, do nothing. Do not message the athlete without a reason.',
+    'Both tools act on this race only. End with a short analysis (two or three sentences) for the coach.',
   ];
 }
 

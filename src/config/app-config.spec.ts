@@ -64,4 +64,21 @@ describe('parseEnv', () => {
     expect((caught as ConfigError).message.startsWith(`${name} `)).toBe(true);
     expect((caught as ConfigError).message).not.toContain('\n');
   });
+
+  it('requires ANTHROPIC_API_KEY with ANALYSIS_BACKEND=anthropic (one line naming it), and only then', () => {
+    let caught: unknown;
+    try {
+      parseEnv({ ANALYSIS_BACKEND: 'anthropic', ANTHROPIC_API_KEY: '  ' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe('ANTHROPIC_API_KEY');
+    expect((caught as ConfigError).message).toMatch(/^ANTHROPIC_API_KEY .*ANALYSIS_BACKEND=anthropic/);
+    expect((caught as ConfigError).message).not.toContain('\n');
+    expect(parseEnv({ ANALYSIS_BACKEND: 'off' }).anthropicApiKey).toBeNull();
+    expect(parseEnv({ ANALYSIS_BACKEND: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-x' })).toMatchObject({
+      analysisBackend: 'anthropic', anthropicApiKey: 'sk-ant-x', anthropicBaseUrl: 'https://api.anthropic.com', anthropicModel: 'claude-sonnet-5-5',
+    });
+  });
 });

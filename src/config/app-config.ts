@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseAllowedOrigins } from '../tracking/share-url';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -30,7 +31,26 @@ export abstract class AppConfig {
   abstract readonly backoffScale: number;
   /** Seconds between the cheap points calls that watch a session after a stale stop (LIVETRACK_WATCH_INTERVAL_S). */
   abstract readonly watchIntervalS: number;
+  /** Which analysis backend runs the cycles (ANALYSIS_BACKEND). */
+  abstract readonly analysisBackend: AnalysisBackendName;
+  /** Required with the anthropic backend; a secret (never logged or returned). */
+  abstract readonly anthropicApiKey: string | null;
+  abstract readonly anthropicBaseUrl: string;
+  abstract readonly anthropicModel: string;
+  /** Bound on one whole analysis cycle, every request and tool turn together (ANALYSIS_TIMEOUT_S). */
+  abstract readonly analysisTimeoutS: number;
+  /** Input + output tokens one race may spend on analysis (ANALYSIS_MAX_TOKENS_PER_RACE). */
+  abstract readonly analysisMaxTokensPerRace: number;
+  /** Answer bot commands from allowed chats (TELEGRAM_COMMANDS=on). */
+  abstract readonly telegramCommands: boolean;
+  /** Chats whose commands are obeyed (TELEGRAM_ALLOWED_CHAT_IDS, default TELEGRAM_CHAT_ID). */
+  abstract readonly telegramAllowedChatIds: string[];
+  /** This process's name in leases, /health and logs (REPLICA_ID, default hostname-pid). */
+  abstract readonly replicaId: string;
 }
+
+export const ANALYSIS_BACKENDS = ['claude-runner', 'anthropic', 'off'] as const;
+export type AnalysisBackendName = (typeof ANALYSIS_BACKENDS)[number];
 
 /** Thrown for a bad environment value; the message is one line naming the variable. */
 export class ConfigError extends Error {
@@ -135,6 +155,35 @@ export function parseEnv(env: Env): AppConfig {
     throw new ConfigError('TELEGRAM_CHAT_ID', `must be a numeric chat id or @channelname (got "${telegramChatId}")`);
   }
 
+  const analysisBackend = oneOf(env, 'ANALYSIS_BACKEND', ANALYSIS_BACKENDS, 'claude-runner');
+  const anthropicApiKey = optional(env, 'ANTHROPIC_API_KEY');
+  if (analysisBackend === 'anthropic' && !anthropicApiKey) {
+    throw new ConfigError('ANTHROPIC_API_KEY', 'must be set when ANALYSIS_BACKEND=anthropic (an Anthropic API key, sk-ant-…)');
+  }
+  const anthropicModel = text(env, 'ANTHROPIC_MODEL', 'claude-sonnet-5-5');
+  if (!/^[A-Za-z0-9._:@-]{1,100}$/.test(anthropicModel)) {
+    throw new ConfigError('ANTHROPIC_MODEL', `must be a model name such as claude-sonnet-5-5 (got "${anthropicModel}")`);
+  }
+
+  const telegramCommands = oneOf(env, 'TELEGRAM_COMMANDS', ['on', 'off'] as const, 'off') === 'on';
+  const telegramAllowedChatIds = text(env, 'TELEGRAM_ALLOWED_CHAT_IDS', telegramChatId ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  for (const id of telegramAllowedChatIds) {
+    if (!/^-?\d+$/.test(id)) {
+      throw new ConfigError('TELEGRAM_ALLOWED_CHAT_IDS', `must be comma-separated numeric chat ids (got "${id}")`);
+    }
+  }
+  if (telegramCommands && !optional(env, 'TELEGRAM_BOT_TOKEN')) {
+    throw new ConfigError('TELEGRAM_COMMANDS', 'is on but TELEGRAM_BOT_TOKEN is not set (the bot needs its token to read commands)');
+  }
+
+  const replicaId = text(env, 'REPLICA_ID', `${hostname()}-${process.pid}`);
+  if (!/^[A-Za-z0-9._:-]{1,100}$/.test(replicaId)) {
+    throw new ConfigError('REPLICA_ID', `must be 1–100 letters, digits or . _ : - (got "${replicaId}")`);
+  }
+
   const requestTimeoutMs = number(env, 'LIVETRACK_REQUEST_TIMEOUT_MS', 15000, 100, 120000, true);
   const backoffScale = number(env, 'LIVETRACK_BACKOFF_SCALE', 1, 0.0001, 1, false);
   const watchIntervalS = number(env, 'LIVETRACK_WATCH_INTERVAL_S', 300, 0.1, 3600, false);
@@ -157,5 +206,14 @@ export function parseEnv(env: Env): AppConfig {
     telegramChatId,
     telegramApiBase: httpUrl(env, 'TELEGRAM_API_BASE', 'https://api.telegram.org'),
     apiKey: optional(env, 'API_KEY'),
+    analysisBackend,
+    anthropicApiKey,
+    anthropicBaseUrl: httpUrl(env, 'ANTHROPIC_BASE_URL', 'https://api.anthropic.com'),
+    anthropicModel,
+    analysisTimeoutS: number(env, 'ANALYSIS_TIMEOUT_S', 120, 1, 3600, false),
+    analysisMaxTokensPerRace: number(env, 'ANALYSIS_MAX_TOKENS_PER_RACE', 200000, 0, 1_000_000_000, true),
+    telegramCommands,
+    telegramAllowedChatIds,
+    replicaId,
   };
 }

@@ -3,10 +3,14 @@ import { EMPTY, filter, finalize, from, map, merge, Observable, Subject, switchM
 import { AlertService } from '../analysis/alert.service';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
-import { dashboardPoints, dashboardStatus } from './dashboard-view';
+import { DashboardStatus, dashboardPoints, dashboardStatus } from './dashboard-view';
+import { AnalysisStore } from '../storage/analysis-store.service';
+import { toAnalysisView } from '../analysis/analysis-view';
 
 /** Status is re-sent this often even without new points: stale age, poll errors and analysis move on their own. */
 export const STATUS_EVERY_MS = 5_000;
+/** Analysis cycles the timeline shows (newest first). */
+const TIMELINE_ANALYSES = 20;
 /** Tells EventSource how soon to reconnect after a dropped connection. */
 const RETRY_MS = 2_000;
 
@@ -26,6 +30,7 @@ export class DashboardLive implements BeforeApplicationShutdown {
     private readonly tracking: TrackingService,
     private readonly events: TrackingEvents,
     private readonly alerts: AlertService,
+    private readonly history: AnalysisStore,
   ) {}
 
   /** Number of connected event streams (for tests and health of the feature). */
@@ -46,20 +51,25 @@ export class DashboardLive implements BeforeApplicationShutdown {
       // switchMap: a newer trigger supersedes a status read still in flight (it may predate the batch).
       const status$ = triggers$.pipe(
         switchMap(() =>
-          from(this.tracking.status(sessionId)).pipe(
+          from(this.readStatus(sessionId)).pipe(
             catchError((error) => {
               this.logger.warn({ msg: `dashboard status read failed: ${(error as Error).message}`, sessionId });
               return EMPTY;
             }),
           ),
         ),
-        map((status): MessageEvent => ({ type: 'status', data: dashboardStatus(status, this.alerts.recentAlerts(sessionId)), retry: RETRY_MS })),
+        map((data): MessageEvent => ({ type: 'status', data, retry: RETRY_MS })),
       );
       const inner = merge(points$, status$)
         .pipe(takeUntil(this.shutdown$), finalize(() => this.open--))
         .subscribe(subscriber);
       return () => inner.unsubscribe();
     });
+  }
+
+  private async readStatus(sessionId: string): Promise<DashboardStatus> {
+    const [status, analyses] = await Promise.all([this.tracking.status(sessionId), this.history.recentAnalyses(sessionId, TIMELINE_ANALYSES)]);
+    return dashboardStatus(status, this.alerts.recentAlerts(sessionId), analyses.map(toAnalysisView));
   }
 
   beforeApplicationShutdown(): void {

@@ -22,7 +22,7 @@ describe('dashboard pages', () => {
 describe('dashboardStatus', () => {
   it('sends the thresholds that apply on each leg, as the alert rules read them', () => {
     const status = { thresholds: { ...EMPTY_THRESHOLDS, hr_max: 150, power_min: 180, run_hr_max: 160, run_cadence_min: 170 } } as unknown as SessionStatus;
-    const view = dashboardStatus(status, [], Date.UTC(2026, 5, 1));
+    const view = dashboardStatus(status, [], [], Date.UTC(2026, 5, 1));
     expect(view.thresholds_by_leg.bike).toEqual([
       { field: 'hr_max', metric: 'heart_rate', bound: 'max', value: 150 },
       { field: 'power_min', metric: 'power', bound: 'min', value: 180 },

@@ -1,5 +1,6 @@
 // What the race page receives over its event stream. Pure: the live service loads, this shapes.
 import type { RecentAlert } from '../analysis/alert.service';
+import type { AnalysisDto } from '../analysis/dto/analyses.dto';
 import { LegThreshold, thresholdsForLeg } from '../analysis/leg-stats';
 import { Thresholds } from '../control/thresholds';
 import { TrackpointRecord } from '../storage/trackpoint.types';
@@ -15,15 +16,18 @@ export interface DashboardStatus {
   server_time: string;
   /** Alerts (threshold, fuel, w_bal, decoupling: see `kind`) raised for this session since the server started, oldest first. */
   alerts: RecentAlert[];
+  /** The newest analysis cycles (text, tool calls, outcome), newest first. */
+  analyses: AnalysisDto[];
 }
 
-export function dashboardStatus(status: SessionStatus, alerts: RecentAlert[] = [], now = Date.now()): DashboardStatus {
+export function dashboardStatus(status: SessionStatus, alerts: RecentAlert[] = [], analyses: AnalysisDto[] = [], now = Date.now()): DashboardStatus {
   const thresholds = status.thresholds as Partial<Thresholds>;
   return {
     status,
     thresholds_by_leg: { bike: thresholdsForLeg('bike', thresholds), run: thresholdsForLeg('run', thresholds) },
     server_time: new Date(now).toISOString(),
     alerts,
+    analyses,
   };
 }
 

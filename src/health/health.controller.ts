@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } f
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config';
 import { TrackStore } from '../storage/track-store.service';
+import { TelegramCommandsService } from '../telegram/telegram-commands.service';
 import { TelegramClient } from '../telegram/telegram.client';
 import { Tracker } from '../tracking/tracker.service';
 
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly tracker: Tracker,
     private readonly config: AppConfig,
     private readonly telegram: TelegramClient,
+    private readonly telegramCommands: TelegramCommandsService,
   ) {}
 
   @Get()
@@ -69,9 +71,22 @@ export class HealthController {
     const indicator = this.indicators.check('integrations');
     return indicator.up({
       telegram: this.config.telegramBotToken
-        ? { enabled: true, api_base: this.config.telegramApiBase, default_chat: Boolean(this.config.telegramChatId), delivery: this.telegram.stats() }
+        ? {
+            enabled: true,
+            api_base: this.config.telegramApiBase,
+            default_chat: Boolean(this.config.telegramChatId),
+            delivery: this.telegram.stats(),
+            // Bot commands: answered / ignored (strangers, plain text, edits) / errors, and whether this replica polls.
+            commands: this.telegramCommands.stats(),
+          }
         : { enabled: false, message: 'TELEGRAM_BOT_TOKEN is not set: Telegram delivery is off' },
       claude_runner: { url: this.config.claudeRunnerUrl },
+      analysis: {
+        backend: this.config.analysisBackend,
+        ...(this.config.analysisBackend === 'anthropic' ? { base_url: this.config.anthropicBaseUrl, model: this.config.anthropicModel } : {}),
+        timeout_s: this.config.analysisTimeoutS,
+        max_tokens_per_race: this.config.analysisMaxTokensPerRace,
+      },
       telemetry: this.config.otelEndpoint
         ? { enabled: true, endpoint: this.config.otelEndpoint }
         : { enabled: false, message: 'OTEL_EXPORTER_OTLP_ENDPOINT is not set: telemetry is off' },

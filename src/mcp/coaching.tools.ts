@@ -3,10 +3,10 @@ import { Tool } from '@rekog/mcp-nest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { AnalysisService } from '../analysis/analysis.service';
-import { TelegramClient } from '../telegram/telegram.client';
+import { CoachingMessages } from '../telegram/coaching-messages.service';
 import { TrackingService } from '../tracking/tracking.service';
-import { analysisOutput, coachingOutput, sendCoachingInput, sessionOnlyInput } from './schemas';
-import { runTool, toolError, toolOk } from './tool-result';
+import { analysisOutput, coachingOutput, sendCoachingInput, sessionOnlyInput, TOOL_DESCRIPTIONS } from './schemas';
+import { runTool, toolOk } from './tool-result';
 
 /** Analysis and coaching tools: thin faces over AnalysisService and the Telegram client. */
 @Injectable()
@@ -16,7 +16,7 @@ export class CoachingTools {
   constructor(
     private readonly tracking: TrackingService,
     private readonly analysis: AnalysisService,
-    private readonly telegram: TelegramClient,
+    private readonly coachingMessages: CoachingMessages,
   ) {}
 
   /** The given id (the service it goes to checks it exists), or the only active session. */
@@ -47,22 +47,14 @@ export class CoachingTools {
 
   @Tool({
     name: 'send_coaching_message',
-    description:
-      'Send a short coaching message to the athlete on Telegram (e.g. "HR 152 for 8 min, cap is 144: ease off to ~150 W"). ' +
-      'Keep it to one or two sentences they can read mid-race. Needs Telegram configured on the server.',
+    description: TOOL_DESCRIPTIONS.send_coaching_message,
     parameters: sendCoachingInput,
     outputSchema: coachingOutput,
     annotations: { title: 'Send a coaching message', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   })
   sendCoachingMessage(args: z.infer<typeof sendCoachingInput>): Promise<CallToolResult> {
     return runTool('send_coaching_message', this.logger, async () => {
-      if (!this.telegram.enabled) {
-        return toolError(
-          'Not sent: Telegram delivery is off on this server (TELEGRAM_BOT_TOKEN is not set). ' +
-            'Tell the user the message instead, or ask the operator to configure TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID.',
-        );
-      }
-      const sent = await this.telegram.send(args.text, args.chat_id);
+      const sent = await this.coachingMessages.send(args.text, args.chat_id);
       return toolOk(`Sent to Telegram chat ${sent.chat_id} (message ${sent.message_id}).`, sent);
     });
   }

@@ -13,6 +13,7 @@ import { compactSeries } from './downsample';
 import {
   metricsOutput, noInput, raceListOutput, recentDataInput, recentDataOutput, sessionOnlyInput, startOutput, startTrackingInput,
   statusOutput, summaryInput, summaryWithMetricsOutput, thresholdUpdateOutput, updateThresholdsInput,
+  TOOL_DESCRIPTIONS,
 } from './schemas';
 import { runTool, toolOk } from './tool-result';
 import { describeCourse } from '../course/course-text';
@@ -139,11 +140,7 @@ export class RaceTools {
 
   @Tool({
     name: 'update_thresholds',
-    description:
-      'Change alert thresholds of a tracked race; they apply from the next poll. Give only the fields to change: hr_* and run_hr_* ' +
-      'in bpm, power_* in watts, cadence_min in rpm (bike), run_cadence_min in steps/min. Each min must not exceed its max. ' +
-      'The same call corrects the athlete\'s physiology mid-race (ftp_w, cp_w, w_prime_j, lthr_bpm, …), fuel_every_min and the ' +
-      'optional metric alerts (w_bal_alert_pct, decoupling_alert_pct); null clears a field.',
+    description: TOOL_DESCRIPTIONS.update_thresholds,
     parameters: updateThresholdsInput,
     outputSchema: thresholdUpdateOutput,
     annotations: { title: 'Update alert thresholds', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -92,6 +92,21 @@ export const recentDataInput = z.strictObject({
 /** Thresholds and, mid-race, the physiology/fuelling/metric-alert fields of race_config (null clears). */
 export const updateThresholdsInput = z.strictObject({ session_id: optionalSessionId, ...thresholdShape, ...physiologyShape });
 
+/**
+ * What update_thresholds and send_coaching_message do, in the words Claude reads: shared by the
+ * MCP tools and the tools offered in an Anthropic analysis cycle.
+ */
+export const TOOL_DESCRIPTIONS = {
+  update_thresholds:
+    'Change alert thresholds of a tracked race; they apply from the next poll. Give only the fields to change: hr_* and run_hr_* ' +
+    'in bpm, power_* in watts, cadence_min in rpm (bike), run_cadence_min in steps/min. Each min must not exceed its max. ' +
+    "The same call corrects the athlete's physiology mid-race (ftp_w, cp_w, w_prime_j, lthr_bpm, …), fuel_every_min and the " +
+    'optional metric alerts (w_bal_alert_pct, decoupling_alert_pct); null clears a field.',
+  send_coaching_message:
+    'Send a short coaching message to the athlete on Telegram (e.g. "HR 152 for 8 min, cap is 144: ease off to ~150 W"). ' +
+    'Keep it to one or two sentences they can read mid-race. Needs Telegram configured on the server.',
+} as const;
+
 export const sendCoachingInput = z.strictObject({
   text: z.string().trim().min(1).max(4096).describe('The message for the athlete: short, concrete, readable at a glance mid-race (one or two sentences).'),
   chat_id: z
@@ -292,6 +307,15 @@ const metricsObject = z.looseObject({
 export const summaryWithMetricsOutput = summaryOutput.extend({
   metrics: z.looseObject({ race: metricsObject, legs: z.array(metricsObject.extend({ leg: z.string() })) }),
   course: courseProgressOutput.nullable(),
+  analyses: z
+    .looseObject({
+      cycles: z.number(),
+      by_outcome: z.record(z.string(), z.number()),
+      tool_calls: z.number(),
+      input_tokens: z.number(),
+      output_tokens: z.number(),
+    })
+    .describe('Stored analysis cycles: counts by outcome, tool calls made, tokens spent'),
 });
 
 export const metricsOutput = z.looseObject({

@@ -107,11 +107,17 @@ export function recentDataText(d: {
   );
 }
 
-export function summaryText(s: RaceSummary & { metrics?: RaceMetricsSnapshot; course?: CourseProgress | null }): string {
+export function summaryText(
+  s: RaceSummary & { metrics?: RaceMetricsSnapshot; course?: CourseProgress | null; analyses?: { cycles: number; tool_calls: number; input_tokens: number; output_tokens: number } },
+): string {
   const why = s.stop_reason ? `, ${s.stop_reason}` : '';
+  const a = s.analyses;
+  const cycles = a
+    ? `analysis cycles ${a.cycles} (${a.tool_calls} tool calls, ${n(a.input_tokens + a.output_tokens)} tokens)`
+    : `analysis cycles ${s.analysis.runs}`;
   const head =
     `${raceLabel(s)}, ${s.state}${why}: ${duration(s.totals.duration_s)}, ${distance(s.totals.distance_m)}, ${n(s.totals.points)} points. ` +
-    `Alerts sent ${s.alerts_sent}, analysis cycles ${s.analysis.runs}.`;
+    `Alerts sent ${s.alerts_sent}, ${cycles}.`;
   const legs = s.legs.map((l) => {
     const parts = [
       `${l.leg}: ${duration(l.duration_s)}, ${distance(l.distance_m)}`,

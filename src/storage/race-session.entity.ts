@@ -118,4 +118,8 @@ export class RaceSessionEntity {
 
   @Column({ name: 'points_source', type: 'varchar', length: 8, default: 'api' })
   pointsSource: PointsSource;
+
+  /** Alerts and fuelling reminders of this race are not sent before this time (Telegram /mute). */
+  @Column({ name: 'alerts_muted_until', type: 'bigint', nullable: true, transformer: epochMs })
+  alertsMutedUntil: number | null;
 }

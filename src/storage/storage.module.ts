@@ -3,6 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { sqliteOptions } from './data-source-options';
 import { TrackStore } from './track-store.service';
+import { AnalysisStore } from './analysis-store.service';
+import { StateStore } from './state-store.service';
 
 @Global()
 @Module({
@@ -12,7 +14,7 @@ import { TrackStore } from './track-store.service';
       useFactory: (config: AppConfig) => ({ ...sqliteOptions(config.dbPath), retryAttempts: 0 }),
     }),
   ],
-  providers: [TrackStore],
-  exports: [TrackStore],
+  providers: [TrackStore, AnalysisStore, StateStore],
+  exports: [TrackStore, AnalysisStore, StateStore],
 })
 export class StorageModule {}

@@ -7,6 +7,7 @@ import { RaceCourseEntity } from './race-course.entity';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
 import { TrackpointRecord } from './trackpoint.types';
+import { placeholdersFor, WriteQueue, writeQueueOf } from './write-queue';
 
 const POINT_COLUMNS = [
   'session_id', 'time', 'lat', 'lon', 'altitude_m', 'speed_mps', 'distance_m', 'duration_s',
@@ -36,22 +37,15 @@ export type SessionCounters = Partial<
 @Injectable()
 export class TrackStore {
   private readonly insertSql = new Map<number, string>();
-  /** Tail of the write queue (see exclusive()). */
-  private writeTail: Promise<unknown> = Promise.resolve();
-  private readonly serializeWrites: boolean;
+  private readonly writes: WriteQueue;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    // SQLite through TypeORM is one connection: two async transactions would interleave on it
-    // ("cannot start a transaction within a transaction"). Pooled drivers need no queue.
-    this.serializeWrites = ['better-sqlite3', 'sqlite', 'sqljs'].includes(String(dataSource.options.type));
+    this.writes = writeQueueOf(dataSource);
   }
 
-  /** Runs writes one at a time on single-connection databases; a failed write does not block the queue. */
+  /** Writes go one at a time on SQLite (see writeQueueOf). */
   private exclusive<T>(write: () => Promise<T>): Promise<T> {
-    if (!this.serializeWrites) return write();
-    const run = this.writeTail.then(write, write);
-    this.writeTail = run.catch(() => undefined);
-    return run;
+    return this.writes.run(write);
   }
 
   private get sessions() {
@@ -192,11 +186,8 @@ export class TrackStore {
     return rows.map(fromRaw);
   }
 
-  /** `?` placeholders as the driver wants them (PostgreSQL numbers them). */
   private placeholders(sql: string): string {
-    if (this.dataSource.options.type !== 'postgres') return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
+    return placeholdersFor(this.dataSource, sql);
   }
 
   /**

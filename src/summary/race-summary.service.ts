@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CourseProgress } from '../course/course.types';
 import { MetricsService, physiologyOf } from '../metrics/metrics.service';
 import type { RaceMetricsSnapshot } from '../metrics/metrics.types';
+import { AnalysisStore, AnalysisTotals } from '../storage/analysis-store.service';
 import { TrackStore } from '../storage/track-store.service';
 import { StatusExtras } from '../tracking/status-extras';
 import { TrackingService } from '../tracking/tracking.service';
@@ -11,6 +12,8 @@ import { buildRaceSummary, RaceSummary } from './race-summary';
 export interface RaceSummaryWithMetrics extends RaceSummary {
   metrics: RaceMetricsSnapshot;
   course: CourseProgress | null;
+  /** The stored analysis cycles: counts by outcome, tool calls made and tokens spent. */
+  analyses: AnalysisTotals;
 }
 
 /** Per-leg race summary, for GET /sessions/:id/summary and the get_race_summary tool alike. */
@@ -21,6 +24,7 @@ export class RaceSummaryService {
     private readonly store: TrackStore,
     private readonly coaching: MetricsService,
     private readonly extras: StatusExtras,
+    private readonly history: AnalysisStore,
   ) {}
 
   async summary(sessionId: string): Promise<RaceSummaryWithMetrics> {
@@ -30,6 +34,7 @@ export class RaceSummaryService {
       ...buildRaceSummary(session, points),
       metrics: await this.coaching.snapshot(sessionId, physiologyOf(session.raceConfig)),
       course: await this.extras.courseOf(sessionId),
+      analyses: await this.history.analysisTotals(sessionId),
     };
   }
 }

@@ -22,6 +22,42 @@ export interface TelegramStats {
   last_error_at: string | null;
 }
 
+/** The parts of a Bot API Message the commands read (https://core.telegram.org/bots/api#message). */
+export interface TelegramMessage {
+  message_id: number;
+  from?: { id: number; is_bot?: boolean; first_name?: string; username?: string };
+  chat: { id: number; type?: string };
+  date: number;
+  text?: string;
+  entities?: Array<{ type: string; offset: number; length: number }>;
+}
+
+/** A Bot API Update; anything but `message` (edits, channel posts, …) is ignored by the commands. */
+export interface TelegramUpdate {
+  update_id: number;
+  message?: TelegramMessage;
+  edited_message?: TelegramMessage;
+  [other: string]: unknown;
+}
+
+/**
+ * Why getUpdates failed, so the poller can pick its backoff: `conflict` (409, another poller of
+ * this token), `unauthorized` (401/404: the token is wrong), `rate_limited` (429, retryAfterMs),
+ * `cancelled` (our own abort), `transient` (5xx, network, timeout, garbage).
+ */
+export type TelegramPollErrorKind = 'conflict' | 'unauthorized' | 'rate_limited' | 'cancelled' | 'transient';
+
+export class TelegramPollError extends Error {
+  constructor(
+    message: string,
+    readonly kind: TelegramPollErrorKind,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'TelegramPollError';
+  }
+}
+
 /** Telegram refuses longer messages. */
 export const TELEGRAM_MAX_TEXT = 4096;
 const CHAT_ID = /^(-?\d+|@[A-Za-z0-9_]{4,})$/;
@@ -38,8 +74,8 @@ class AttemptError extends Error {
 }
 
 /**
- * The one client for the Telegram Bot API (sendMessage). Used by threshold alerts and the
- * send_coaching_message tool. Off when TELEGRAM_BOT_TOKEN is unset. The token is part of every
+ * The one client for the Telegram Bot API (sendMessage, getUpdates). Used by threshold alerts, the
+ * send_coaching_message tool and the bot commands. Off when TELEGRAM_BOT_TOKEN is unset. The token is part of every
  * request URL, so nothing from a request or an axios error is logged or returned unredacted.
  */
 @Injectable()
@@ -152,6 +188,61 @@ export class TelegramClient implements BeforeApplicationShutdown {
     }
     // 5xx may pass; 400 (chat not found), 401 (bad token), 403 (bot blocked) will not.
     throw new AttemptError(response.status >= 200 && response.status < 300 ? `unexpected answer (${detail})` : detail, null, response.status >= 500);
+  }
+
+  /**
+   * One long poll of getUpdates: waits up to `timeoutS` seconds for updates after `offset` (which
+   * also confirms every earlier update to Telegram). One attempt, no retries: the caller's loop
+   * owns backoff. Throws TelegramPollError with a redacted message.
+   */
+  async getUpdates(offset: number | null, timeoutS: number, signal: AbortSignal): Promise<TelegramUpdate[]> {
+    const token = this.config.telegramBotToken;
+    if (!token) throw new TelegramPollError('Telegram is off: TELEGRAM_BOT_TOKEN is not set', 'unauthorized');
+    // No span: an idle long poll every 25 s would only add noise to the traces.
+    let response: AxiosResponse;
+    try {
+      response = await firstValueFrom(
+        this.http.post(
+          `${this.config.telegramApiBase}/bot${token}/getUpdates`,
+          { ...(offset === null ? {} : { offset }), timeout: timeoutS, allowed_updates: ['message'] },
+          {
+            // The server holds the request up to timeoutS: allow that plus a margin for the answer.
+            timeout: timeoutS * 1000 + TelegramClient.REQUEST_TIMEOUT_MS,
+            validateStatus: () => true,
+            signal: AbortSignal.any([signal, this.closing.signal]),
+            proxy: false,
+          },
+        ),
+      );
+    } catch (error) {
+      // Only the code: an axios error carries the request URL, token included.
+      const e = error as { code?: string };
+      if (e.code === 'ERR_CANCELED') throw new TelegramPollError('getUpdates cancelled', 'cancelled');
+      const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
+      throw new TelegramPollError(
+        timedOut ? `getUpdates: no answer within ${timeoutS} s + ${TelegramClient.REQUEST_TIMEOUT_MS} ms` : `getUpdates: cannot reach the Bot API (${e.code ?? 'network error'})`,
+        'transient',
+      );
+    }
+    const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as {
+      ok?: boolean;
+      result?: unknown;
+      description?: string;
+      parameters?: { retry_after?: unknown };
+    };
+    if (response.status >= 200 && response.status < 300 && body.ok === true && Array.isArray(body.result)) {
+      return (body.result as unknown[]).filter(
+        (u): u is TelegramUpdate => typeof u === 'object' && u !== null && Number.isSafeInteger((u as TelegramUpdate).update_id),
+      );
+    }
+    const detail = this.redact(`getUpdates: HTTP ${response.status}${body.description ? `: ${body.description}` : ''}`);
+    if (response.status === 409) throw new TelegramPollError(detail, 'conflict');
+    if (response.status === 401 || response.status === 404) throw new TelegramPollError(detail, 'unauthorized');
+    if (response.status === 429) {
+      const after = Number(body.parameters?.retry_after ?? response.headers['retry-after'] ?? 1);
+      throw new TelegramPollError(detail, 'rate_limited', (Number.isFinite(after) && after >= 0 ? after : 1) * 1000);
+    }
+    throw new TelegramPollError(response.status >= 200 && response.status < 300 ? `getUpdates: unexpected answer (HTTP ${response.status})` : detail, 'transient');
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,11 +1,12 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { CoachingMessages } from './coaching-messages.service';
 import { TelegramClient } from './telegram.client';
 
-/** Telegram Bot API delivery, shared by alerts, the coaching tool and health. */
+/** Telegram Bot API delivery, shared by alerts, the coaching tool, analysis cycles and health. */
 @Module({
   imports: [HttpModule],
-  providers: [TelegramClient],
-  exports: [TelegramClient],
+  providers: [TelegramClient, CoachingMessages],
+  exports: [TelegramClient, CoachingMessages],
 })
 export class TelegramModule {}

@@ -3,8 +3,8 @@ import type { Counter, Histogram, ObservableGauge, ObservableResult } from '@ope
 import { MetricService } from 'nestjs-otel';
 import { METRIC_ATTRS, METRICS, POLL_DURATION_BUCKETS_S } from './metrics';
 
-export type AnalysisOutcome = 'sent' | 'runner_down' | 'error' | 'cancelled';
-export type AlertOutcome = 'delivered' | 'failed' | 'disabled';
+export type AnalysisOutcome = 'sent' | 'completed' | 'runner_down' | 'error' | 'timeout' | 'cancelled';
+export type AlertOutcome = 'delivered' | 'failed' | 'disabled' | 'muted';
 export type ToolOutcome = 'ok' | 'error';
 
 /**

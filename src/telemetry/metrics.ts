@@ -49,6 +49,10 @@ export const ATTRS = {
   pointsRejected: 'livetrack.points.rejected',
   garminCall: 'garmin.call',
   analysisOrigin: 'livetrack.analysis.origin',
+  analysisBackend: 'livetrack.analysis.backend',
+  /** GenAI semantic conventions: tokens a cycle spent. */
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
   httpMethod: 'http.request.method',
   httpStatus: 'http.response.status_code',
   urlFull: 'url.full',

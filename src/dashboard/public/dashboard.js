@@ -129,7 +129,7 @@
     var statusAt = 0;
     var thresholdsByLeg = { bike: [], run: [] };
     var extraEvents = []; // timeline entries seen while the page is open
-    var lastAnalysisAt = null, seenAlerts = {}, seenPollErrors = null, seenAnalysisErrors = null;
+    var analyses = {}, seenAlerts = {}, seenPollErrors = null;
     var renderTimer = null;
     var charts = createCharts();
 
@@ -161,16 +161,8 @@
       var s = payload.status;
       thresholdsByLeg = payload.thresholds_by_leg || thresholdsByLeg;
       var now = Date.now();
-      if (s.analysis && s.analysis.last_at && s.analysis.last_at !== lastAnalysisAt) {
-        if (lastAnalysisAt !== null || s.analysis.runs > 0) {
-          extraEvents.push({ t: parseTime(s.analysis.last_at), kind: 'analysis', text: 'Analysis cycle ' + s.analysis.runs + (s.analysis.last_result ? ': ' + s.analysis.last_result : '') });
-        }
-        lastAnalysisAt = s.analysis.last_at;
-      }
-      if (s.analysis && seenAnalysisErrors !== null && s.analysis.errors > seenAnalysisErrors) {
-        extraEvents.push({ t: now, kind: 'error', text: 'Analysis failed (' + s.analysis.errors + ' errors so far)' });
-      }
-      if (s.analysis) seenAnalysisErrors = s.analysis.errors;
+      // Each stored analysis cycle, newest first from the server; keyed by job so each shows once.
+      (payload.analyses || []).forEach(function (a) { analyses[a.job_id] = a; });
       // The server lists the alerts it raised (text as sent to Telegram); keyed so each shows once.
       // Fuelling reminders are advice, not warnings: their own label and style.
       (payload.alerts || []).forEach(function (a) {
@@ -178,7 +170,7 @@
         var key = a.at + '|' + alertKind + '|' + a.field;
         if (seenAlerts[key]) return;
         seenAlerts[key] = true;
-        var how = a.outcome === 'delivered' ? '' : a.outcome === 'disabled' ? ' (Telegram off)' : ' (delivery failed)';
+        var how = a.outcome === 'delivered' ? '' : a.outcome === 'disabled' ? ' (Telegram off)' : a.outcome === 'muted' ? ' (muted)' : ' (delivery failed)';
         extraEvents.push({
           t: parseTime(a.at),
           kind: alertKind === 'fuel' ? 'fuel' : 'alert',
@@ -585,6 +577,25 @@
 
     // ----- timeline: legs from the points, lifecycle, analysis cycles, alerts, poll errors -----
 
+    /** One analysis cycle: a one-line summary; its text and tool calls folded under it. */
+    function analysisEntry(a) {
+      var calls = a.tool_calls || [];
+      var label = 'Analysis ' + a.outcome + (calls.length ? ' · ' + calls.length + ' tool call' + (calls.length > 1 ? 's' : '') : '') +
+        (a.input_tokens + a.output_tokens ? ' · ' + (a.input_tokens + a.output_tokens) + ' tokens' : '');
+      var details = el('details', { class: 'analysis', 'data-job': a.job_id });
+      details.appendChild(el('summary', null, label));
+      var body = a.text || a.detail;
+      if (body) details.appendChild(el('p', { class: 'analysis-text' }, body));
+      if (calls.length) {
+        var list = el('ul', { class: 'tool-calls' });
+        calls.forEach(function (c) {
+          list.appendChild(el('li', { class: c.ok ? 'ok' : 'failed' }, (c.ok ? '✓ ' : '✗ ') + c.name + ' ' + JSON.stringify(c.input) + (c.ok ? '' : ' — ' + c.result)));
+        });
+        details.appendChild(list);
+      }
+      return details;
+    }
+
     function renderTimeline(spans) {
       var items = spans.map(function (s) { return { t: s.from, kind: 'leg', text: legName(s.leg) + ' started' }; });
       if (current) {
@@ -593,6 +604,10 @@
           items.push({ t: parseTime(current.stopped_at), kind: 'info', text: 'Tracking ' + current.state + (current.stop_reason ? ' (' + current.stop_reason + (current.stop_detail ? ': ' + current.stop_detail : '') + ')' : '') });
         }
       }
+      Object.keys(analyses).forEach(function (job) {
+        var a = analyses[job];
+        items.push({ t: parseTime(a.finished_at), kind: a.outcome === 'sent' || a.outcome === 'completed' ? 'analysis' : 'error', analysis: a });
+      });
       items = items.concat(extraEvents).filter(function (i) { return i.t != null && isFinite(i.t); });
       items.sort(function (a, b) { return b.t - a.t; });
       var list = document.getElementById('timeline');
@@ -600,7 +615,7 @@
       items.slice(0, 200).forEach(function (item) {
         var li = el('li', item.alertKind ? { class: 'kind-' + item.kind, 'data-alert-kind': item.alertKind } : { class: 'kind-' + item.kind });
         li.appendChild(el('time', { datetime: new Date(item.t).toISOString(), title: dateTime(item.t) }, clock(item.t)));
-        li.appendChild(el('span', null, item.text));
+        li.appendChild(item.analysis ? analysisEntry(item.analysis) : el('span', null, item.text));
         list.appendChild(li);
       });
     }

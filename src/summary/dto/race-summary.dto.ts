@@ -41,6 +41,14 @@ export class RaceTotalsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: overDescription }) time_over_thresholds_s: Record<string, number>;
 }
 
+export class AnalysisTotalsDto {
+  @ApiProperty({ description: 'Stored analysis cycles' }) cycles: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'Cycles per outcome (sent, completed, runner_down, error, timeout)' }) by_outcome: Record<string, number>;
+  @ApiProperty({ description: 'Tool calls Claude made across the cycles (anthropic backend)' }) tool_calls: number;
+  @ApiProperty() input_tokens: number;
+  @ApiProperty() output_tokens: number;
+}
+
 export class RaceSummaryDto {
   @ApiProperty() session_id: string;
   @ApiProperty({ type: String, nullable: true }) race_name: string | null;
@@ -61,4 +69,5 @@ export class RaceSummaryDto {
   @ApiProperty({ type: AnalysisStatusDto }) analysis: AnalysisStatusDto;
   @ApiProperty({ description: 'Coaching metrics as GET /sessions/:id/metrics: { race: Metrics, legs: [{ leg, ...Metrics }] }' }) metrics: Record<string, unknown>;
   @ApiProperty({ description: 'CourseProgress, null without a course', nullable: true, type: Object }) course: Record<string, unknown> | null;
+  @ApiProperty({ type: AnalysisTotalsDto, description: 'The analysis history in figures (GET /sessions/:id/analyses lists the cycles)' }) analyses: AnalysisTotalsDto;
 }

@@ -5,7 +5,7 @@ export class AnalysisStatusDto {
   @ApiProperty() runs: number;
   @ApiProperty() errors: number;
   @ApiProperty({ type: String, nullable: true, description: 'ISO time of the last analysis cycle' }) last_at: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'sent, runner_down or error' }) last_result: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Outcome of the last cycle: sent, completed, runner_down, error or timeout' }) last_result: string | null;
 }
 
 /** What GET /sessions/:id answers (and start/stop return). */
