@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { createApp } from '../src/bootstrap';
 import { JsonLogger } from '../src/common/json-logger';
 import { ConfigError, parseEnv } from '../src/config/app-config';
@@ -13,6 +15,7 @@ import { simulatorEnv, startTracking, status, waitForExactly } from './support/t
 
 const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
 const KEY = 'sk-ant-api03-e2e-secret-key-7f3a9c';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Like startApp, but keeps every log line (debug and up) so a test can look for the key in them. */
 async function startLoggedApp(env: Record<string, string>, lines: string[]): Promise<RunningApp> {
@@ -150,6 +153,35 @@ describe('analysis with the anthropic backend (Messages API with tool use)', () 
 
     const summary = await json(await fetch(`${running.baseUrl}/sessions/${id}/summary`));
     expect(summary.analyses).toMatchObject({ cycles: 1, tool_calls: 2, input_tokens: 2600, output_tokens: 140 });
+    await stop(id);
+  });
+
+  it("shows each cycle in the dashboard timeline: folded, its text and tool calls one click away", async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+    const id = await race();
+    const said = 'Power steady at 205 W, HR 148 under the cap: on plan, nothing to change.';
+    fake.scriptSession(id, useTools(toolUse('update_thresholds', { power_max: 260 })), endTurn(said, { input_tokens: 900, output_tokens: 40 }));
+    await analysisOf(id, await trigger(id));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      await page.goto(`${running.baseUrl}/dashboard/${id}`);
+      const entry = page.locator('#timeline details.analysis');
+      await entry.first().waitFor({ timeout: 10000 });
+      expect(await entry.count()).toBe(1);
+      expect(await entry.locator('summary').innerText()).toMatch(/^Analysis completed · 1 tool call · \d+ tokens$/);
+      // Collapsed: the text is there but hidden until the coach opens it.
+      const body = entry.locator('.analysis-text');
+      expect(await body.isVisible()).toBe(false);
+      await entry.locator('summary').click();
+      expect(await body.innerText()).toBe(said);
+      expect(await entry.locator('.tool-calls li').innerText()).toBe('✓ update_thresholds {"power_max":260}');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     await stop(id);
   });
 

@@ -81,4 +81,39 @@ describe('parseEnv', () => {
       analysisBackend: 'anthropic', anthropicApiKey: 'sk-ant-x', anthropicBaseUrl: 'https://api.anthropic.com', anthropicModel: 'claude-sonnet-5-5',
     });
   });
+
+  it('reads the analysis, Telegram command, database and replica settings, refusing bad ones by name', () => {
+    expect(parseEnv({})).toMatchObject({
+      analysisBackend: 'claude-runner', analysisTimeoutS: 120, analysisMaxTokensPerRace: 200000, telegramCommands: false,
+      telegramAllowedChatIds: [], databaseUrl: null, replicaId: expect.stringMatching(/-\d+$/),
+    });
+    expect(parseEnv({ TELEGRAM_CHAT_ID: '42' }).telegramAllowedChatIds).toEqual(['42']);
+    // A @channel is a fine default chat for messages but sends no commands.
+    expect(parseEnv({ TELEGRAM_CHAT_ID: '@race_news' }).telegramAllowedChatIds).toEqual([]);
+    expect(parseEnv({ TELEGRAM_CHAT_ID: '42', TELEGRAM_ALLOWED_CHAT_IDS: ' 7, -1001 ' }).telegramAllowedChatIds).toEqual(['7', '-1001']);
+    expect(parseEnv({ TELEGRAM_COMMANDS: 'on', TELEGRAM_BOT_TOKEN: '1:x' }).telegramCommands).toBe(true);
+    expect(parseEnv({ DATABASE_URL: 'postgres://u:p@db:5432/live', REPLICA_ID: 'pod-a' })).toMatchObject({
+      databaseUrl: 'postgres://u:p@db:5432/live', replicaId: 'pod-a',
+    });
+    const bad: Array<[Record<string, string>, string]> = [
+      [{ ANALYSIS_BACKEND: 'gpt' }, 'ANALYSIS_BACKEND'],
+      [{ ANALYSIS_TIMEOUT_S: '0' }, 'ANALYSIS_TIMEOUT_S'],
+      [{ ANALYSIS_MAX_TOKENS_PER_RACE: '1.5' }, 'ANALYSIS_MAX_TOKENS_PER_RACE'],
+      [{ TELEGRAM_ALLOWED_CHAT_IDS: '42,@x' }, 'TELEGRAM_ALLOWED_CHAT_IDS'],
+      [{ TELEGRAM_COMMANDS: 'on' }, 'TELEGRAM_COMMANDS'],
+      [{ TELEGRAM_COMMANDS: 'yes' }, 'TELEGRAM_COMMANDS'],
+      [{ DATABASE_URL: 'mysql://u:secret@h/db' }, 'DATABASE_URL'],
+      [{ REPLICA_ID: 'a b' }, 'REPLICA_ID'],
+      [{ ANTHROPIC_BASE_URL: 'ftp://x' }, 'ANTHROPIC_BASE_URL'],
+    ];
+    for (const [env, variable] of bad) {
+      expect(() => parseEnv(env)).toThrow(ConfigError);
+      try {
+        parseEnv(env);
+      } catch (error) {
+        expect((error as ConfigError).variable).toBe(variable);
+        expect((error as Error).message).not.toContain('secret');
+      }
+    }
+  });
 });

@@ -45,6 +45,8 @@ export abstract class AppConfig {
   abstract readonly telegramCommands: boolean;
   /** Chats whose commands are obeyed (TELEGRAM_ALLOWED_CHAT_IDS, default TELEGRAM_CHAT_ID). */
   abstract readonly telegramAllowedChatIds: string[];
+  /** PostgreSQL connection URL (DATABASE_URL); null = embedded SQLite at DB_PATH. A secret: its password is never logged. */
+  abstract readonly databaseUrl: string | null;
   /** This process's name in leases, /health and logs (REPLICA_ID, default hostname-pid). */
   abstract readonly replicaId: string;
 }
@@ -166,7 +168,10 @@ export function parseEnv(env: Env): AppConfig {
   }
 
   const telegramCommands = oneOf(env, 'TELEGRAM_COMMANDS', ['on', 'off'] as const, 'off') === 'on';
-  const telegramAllowedChatIds = text(env, 'TELEGRAM_ALLOWED_CHAT_IDS', telegramChatId ?? '')
+  // The default chat is obeyed by default only when it is a person's or group's numeric id (a
+  // @channel cannot send commands).
+  const defaultAllowed = telegramChatId && /^-?\d+$/.test(telegramChatId) ? telegramChatId : '';
+  const telegramAllowedChatIds = text(env, 'TELEGRAM_ALLOWED_CHAT_IDS', defaultAllowed)
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
@@ -177,6 +182,20 @@ export function parseEnv(env: Env): AppConfig {
   }
   if (telegramCommands && !optional(env, 'TELEGRAM_BOT_TOKEN')) {
     throw new ConfigError('TELEGRAM_COMMANDS', 'is on but TELEGRAM_BOT_TOKEN is not set (the bot needs its token to read commands)');
+  }
+
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl) {
+    let url: URL | null = null;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      /* reported below */
+    }
+    if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+      // Never echo the value: it may carry a password.
+      throw new ConfigError('DATABASE_URL', 'must be a postgres://user:password@host:port/database URL');
+    }
   }
 
   const replicaId = text(env, 'REPLICA_ID', `${hostname()}-${process.pid}`);
@@ -214,6 +233,7 @@ export function parseEnv(env: Env): AppConfig {
     analysisMaxTokensPerRace: number(env, 'ANALYSIS_MAX_TOKENS_PER_RACE', 200000, 0, 1_000_000_000, true),
     telegramCommands,
     telegramAllowedChatIds,
+    databaseUrl,
     replicaId,
   };
 }

@@ -35,3 +35,26 @@ export function sqliteOptions(dbPath: string): DataSourceOptions {
     logging: ['error', 'migration'],
   };
 }
+
+/**
+ * PostgreSQL (pg driver), for several replicas on one database. Same entities and migrations as
+ * SQLite; a small pool per replica. Migrations run at boot under TypeORM's migration lock.
+ */
+export function postgresOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error', 'migration'],
+  };
+}
+
+/** The database the configuration names: PostgreSQL when DATABASE_URL is set, else SQLite at DB_PATH. */
+export function dataSourceOptions(config: { databaseUrl: string | null; dbPath: string }): DataSourceOptions {
+  return config.databaseUrl ? postgresOptions(config.databaseUrl) : sqliteOptions(config.dbPath);
+}

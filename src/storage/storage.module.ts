@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
-import { sqliteOptions } from './data-source-options';
+import { dataSourceOptions } from './data-source-options';
 import { TrackStore } from './track-store.service';
 import { AnalysisStore } from './analysis-store.service';
 import { StateStore } from './state-store.service';
@@ -11,7 +11,7 @@ import { StateStore } from './state-store.service';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ ...sqliteOptions(config.dbPath), retryAttempts: 0 }),
+      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), retryAttempts: 0 }),
     }),
   ],
   providers: [TrackStore, AnalysisStore, StateStore],

@@ -22,6 +22,8 @@ export const MAX_MESSAGES_PER_CYCLE = 2;
 @Injectable()
 export class AnthropicBackend extends AnalysisBackend {
   readonly name = 'anthropic' as const;
+  /** The prompt's closing section names the tools of this conversation instead of REST and MCP. */
+  override readonly promptActions = 'tools' as const;
   private readonly logger = new Logger(AnthropicBackend.name);
 
   constructor(
