@@ -3,6 +3,10 @@ const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }];
 module.exports = {
   // e2e specs boot servers and wait on real polling; unit specs finish far sooner.
   testTimeout: 60000,
+  // One real PostgreSQL for the run (TEST_DATABASE_URL, or one started here): storage specs and
+  // the ingestion e2e run on it as well as on SQLite.
+  globalSetup: '<rootDir>/test/support/pg-global-setup.js',
+  globalTeardown: '<rootDir>/test/support/pg-global-teardown.js',
   projects: [
     {
       displayName: 'unit',

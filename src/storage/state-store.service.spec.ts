@@ -4,24 +4,33 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisStore } from './analysis-store.service';
-import { sqliteOptions } from './data-source-options';
+import { createTestDatabase } from '../../test/support/pg-database';
+import { postgresOptions, sqliteOptions } from './data-source-options';
 import { StateStore } from './state-store.service';
 
-describe('StateStore and AnalysisStore on a real SQLite file', () => {
+describe.each(['sqlite', 'postgres'] as const)('StateStore and AnalysisStore on a real %s database', (kind) => {
   let dir: string;
   let dataSource: DataSource;
   let state: StateStore;
   let history: AnalysisStore;
+  let dropDatabase: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'statestore-'));
-    dataSource = new DataSource({ ...sqliteOptions(join(dir, 's.db')), logging: false });
+    if (kind === 'sqlite') {
+      dataSource = new DataSource({ ...sqliteOptions(join(dir, 's.db')), logging: false });
+    } else {
+      const db = await createTestDatabase('statestore');
+      dropDatabase = db.drop;
+      dataSource = new DataSource({ ...postgresOptions(db.url), logging: false });
+    }
     await dataSource.initialize();
     state = new StateStore(dataSource);
     history = new AnalysisStore(dataSource);
   });
   afterEach(async () => {
     await dataSource.destroy();
+    await dropDatabase();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { sqliteOptions } from './data-source-options';
+import { createTestDatabase } from '../../test/support/pg-database';
+import { postgresOptions, sqliteOptions } from './data-source-options';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackStore } from './track-store.service';
 import { TrackpointRecord } from './trackpoint.types';
@@ -23,20 +24,28 @@ function session(id: string, state: RaceSessionEntity['state'], startedAt: numbe
   });
 }
 
-describe('TrackStore on a real SQLite file', () => {
+describe.each(['sqlite', 'postgres'] as const)('TrackStore on a real %s database', (kind) => {
   let dir: string;
   let dataSource: DataSource;
   let store: TrackStore;
+  let dropDatabase: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'trackstore-'));
-    dataSource = new DataSource({ ...sqliteOptions(join(dir, 'a', 'b.db')), logging: false });
+    if (kind === 'sqlite') {
+      dataSource = new DataSource({ ...sqliteOptions(join(dir, 'a', 'b.db')), logging: false });
+    } else {
+      const db = await createTestDatabase('trackstore');
+      dropDatabase = db.drop;
+      dataSource = new DataSource({ ...postgresOptions(db.url), logging: false });
+    }
     await dataSource.initialize();
     store = new TrackStore(dataSource);
     await store.createSession(session('s1', 'active', T0));
   });
   afterEach(async () => {
     await dataSource.destroy();
+    await dropDatabase();
     rmSync(dir, { recursive: true, force: true });
   });
 

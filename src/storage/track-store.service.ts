@@ -246,6 +246,10 @@ export class TrackStore {
   }
 
   private async databaseBytes(): Promise<number | null> {
+    if (this.dataSource.options.type === 'postgres') {
+      const rows: Array<{ bytes: string | number }> = await this.dataSource.query(`SELECT pg_database_size(current_database()) AS bytes`);
+      return Number(rows[0]?.bytes ?? 0);
+    }
     const file = this.dataSource.options.database;
     if (typeof file !== 'string' || file === ':memory:') return null;
     let total = 0;
