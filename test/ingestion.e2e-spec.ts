@@ -1,24 +1,40 @@
 import { join } from 'node:path';
 import { generateSingleSport, generateTriathlon, LiveTrackSimulator } from '../src/simulator';
 import { json, postJson, RunningApp, startApp, tempDir, waitFor } from './support/app';
+import { createTestDatabase } from './support/pg-database';
 import { releasedTimes, simulatorEnv, startTracking, status, storedPoints, waitForExactly } from './support/tracking';
 
 const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
 
-describe('ingestion against the replay simulator', () => {
+// The same scenarios on the embedded SQLite default and on a real PostgreSQL (DATABASE_URL).
+describe.each(['sqlite', 'postgres'] as const)('ingestion against the replay simulator (%s)', (kind) => {
   const tmp = tempDir();
   let sim: LiveTrackSimulator;
   let running: RunningApp;
+  let database: { url: string; drop: () => Promise<void> } | null = null;
 
   beforeAll(async () => {
     sim = new LiveTrackSimulator({ seed: 11 });
     await sim.start();
-    running = await startApp({ DB_PATH: join(tmp.dir, 'ingest.db'), ...simulatorEnv(sim) });
+    if (kind === 'postgres') database = await createTestDatabase('ingest');
+    running = await startApp({
+      ...(database ? { DATABASE_URL: database.url } : { DB_PATH: join(tmp.dir, 'ingest.db') }),
+      ...simulatorEnv(sim),
+    });
   });
   afterAll(async () => {
     await running?.close();
     await sim?.stop();
+    await database?.drop();
     tmp.cleanup();
+  });
+
+  it('reports which database it stores in, ready with migrations applied', async () => {
+    const ready = await fetch(`${running.baseUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    const health = await json(await fetch(`${running.baseUrl}/health`));
+    expect(health.details.database).toMatchObject({ status: 'up', kind });
+    expect(JSON.stringify(health)).not.toContain(database?.url ?? 'no-url');
   });
 
   it('captures a triathlon exactly once, with legs, nulls for absent sensors and steps/min on the run', async () => {
