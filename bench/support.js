@@ -52,7 +52,7 @@ async function createSession(store, id, now = Date.now()) {
     postFrequencyS: null, startedAt: now, stoppedAt: null, updatedAt: now, lastPointAt: null, lastNewPointReceivedAt: null,
     points: 0, polls: 0, pollErrors: 0, lastError: null, lastErrorAt: null, lastPollAt: null, rejectedPoints: 0,
     analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null, lastAnalysisResult: null, alertsSent: 0,
-    thresholdsUpdatedAt: null, thresholdsUpdatedBy: null,
+    thresholdsUpdatedAt: null, thresholdsUpdatedBy: null, alertsMutedUntil: null,
   }));
 }
 

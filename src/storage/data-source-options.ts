@@ -3,13 +3,14 @@ import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Watch1764600000000 } from './migrations/1764600000000-watch';
 import { Course1764700000000 } from './migrations/1764700000000-course';
 import { Analyses1764800000000 } from './migrations/1764800000000-analyses';
+import { Leases1764900000000 } from './migrations/1764900000000-leases';
 import { AnalysisEntity } from './analysis.entity';
 import { RaceCourseEntity } from './race-course.entity';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
 
 export const ENTITIES = [RaceSessionEntity, TrackpointEntity, RaceCourseEntity, AnalysisEntity];
-export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000, Analyses1764800000000];
+export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000, Analyses1764800000000, Leases1764900000000];
 
 /**
  * SQLite (better-sqlite3, the driver TypeORM 1.x supports) in WAL mode so readers never wait for

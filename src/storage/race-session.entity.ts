@@ -122,4 +122,12 @@ export class RaceSessionEntity {
   /** Alerts and fuelling reminders of this race are not sent before this time (Telegram /mute). */
   @Column({ name: 'alerts_muted_until', type: 'bigint', nullable: true, transformer: epochMs })
   alertsMutedUntil: number | null;
+
+  /** The replica polling this session (several replicas on PostgreSQL); null when nobody holds it. */
+  @Column({ name: 'lease_holder', type: 'varchar', length: 128, nullable: true })
+  leaseHolder: string | null;
+
+  /** The holder's lease runs out then unless renewed; another replica may take the session over after it. */
+  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMs })
+  leaseExpiresAt: number | null;
 }

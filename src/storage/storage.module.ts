@@ -5,6 +5,7 @@ import { dataSourceOptions } from './data-source-options';
 import { TrackStore } from './track-store.service';
 import { AnalysisStore } from './analysis-store.service';
 import { StateStore } from './state-store.service';
+import { SessionLeaseStore } from './session-lease-store.service';
 
 @Global()
 @Module({
@@ -14,7 +15,7 @@ import { StateStore } from './state-store.service';
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), retryAttempts: 0 }),
     }),
   ],
-  providers: [TrackStore, AnalysisStore, StateStore],
-  exports: [TrackStore, AnalysisStore, StateStore],
+  providers: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore],
+  exports: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore],
 })
 export class StorageModule {}

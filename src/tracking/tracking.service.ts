@@ -97,7 +97,7 @@ export class TrackingService {
         lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
         lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
         thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null, watchingUntil: null, revivals: 0, pointsSource: 'api',
-        alertsMutedUntil: null,
+        alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null,
       }));
     }
     await this.tracker.begin(session);
