@@ -191,6 +191,12 @@ async function main() {
     return;
   }
   try {
+    try {
+      await adminQuery(server.url, 'SELECT 1');
+    } catch (e) {
+      console.log(JSON.stringify({ bench: 'ingest-pg', skipped: `cannot connect to the server from ${server.source}: ${e.message}` }));
+      return;
+    }
     const result = await bench(server);
     console.log(JSON.stringify({
       bench: 'ingest-pg', source: server.source, rows: ROWS, batch: BATCH, sessions: SESSIONS, chunk: CHUNK, runs: RUNS,

@@ -77,7 +77,7 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     this.subscriptions.add(this.events.pointsIngested.subscribe((batch) => this.enqueue(batch.sessionId, () => this.evaluate(batch))));
     this.subscriptions.add(
       this.events.lifecycle.subscribe((event) => {
-        if (event.kind === 'stopped') this.enqueue(event.sessionId, async () => void this.states.delete(event.sessionId));
+        if (event.kind === 'stopped' || event.kind === 'released') this.enqueue(event.sessionId, async () => void this.states.delete(event.sessionId));
       }),
     );
   }

@@ -70,7 +70,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   /** Before the tracker's onApplicationBootstrap, which emits 'resumed' for sessions already active. */
   onModuleInit(): void {
     this.subscription = this.events.lifecycle.subscribe((event) => {
-      if (event.kind === 'stopped') this.unschedule(event.sessionId);
+      if (event.kind === 'stopped' || event.kind === 'released') this.unschedule(event.sessionId);
       else this.schedule(event.sessionId);
     });
   }

@@ -47,6 +47,8 @@ export abstract class AppConfig {
   abstract readonly telegramAllowedChatIds: string[];
   /** PostgreSQL connection URL (DATABASE_URL); null = embedded SQLite at DB_PATH. A secret: its password is never logged. */
   abstract readonly databaseUrl: string | null;
+  /** A session lease not renewed for this long may be taken over by another replica (LEASE_TTL_S). */
+  abstract readonly leaseTtlS: number;
   /** This process's name in leases, /health and logs (REPLICA_ID, default hostname-pid). */
   abstract readonly replicaId: string;
 }
@@ -235,5 +237,6 @@ export function parseEnv(env: Env): AppConfig {
     telegramAllowedChatIds,
     databaseUrl,
     replicaId,
+    leaseTtlS: number(env, 'LEASE_TTL_S', 30, 0.5, 3600, false),
   };
 }

@@ -84,7 +84,7 @@ export class CourseService implements OnModuleInit, OnModuleDestroy {
       this.events.lifecycle.subscribe(({ sessionId, kind }) => {
         if (kind === 'started' || kind === 'resumed' || kind === 'revived') {
           if (!this.lookups.get(sessionId)?.running) void this.lookUpGarmin(sessionId, true);
-        } else if (kind === 'stopped') {
+        } else if (kind === 'stopped' || kind === 'released') {
           this.lookups.delete(sessionId);
         }
       }),

@@ -6,6 +6,7 @@ import { TrackStore } from '../storage/track-store.service';
 import { TelegramCommandsService } from '../telegram/telegram-commands.service';
 import { TelegramClient } from '../telegram/telegram.client';
 import { Tracker } from '../tracking/tracker.service';
+import { LeaseKeeper } from '../cluster/lease-keeper.service';
 
 @ApiTags('health')
 @Controller('health')
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly store: TrackStore,
     private readonly tracker: Tracker,
+    private readonly leases: LeaseKeeper,
     private readonly config: AppConfig,
     private readonly telegram: TelegramClient,
     private readonly telegramCommands: TelegramCommandsService,
@@ -70,6 +72,8 @@ export class HealthController {
       const mb = (bytes: number) => Math.round(bytes / 1048576);
       return indicator.up({
         ...this.tracker.pollerStats(),
+        // Which replica this is, the sessions it holds and the replicas it sees alive.
+        cluster: this.leases.stats(),
         store: stats,
         memory: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external) },
       });

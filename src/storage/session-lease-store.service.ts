@@ -115,6 +115,11 @@ export class SessionLeaseStore {
     );
   }
 
+  /** Frees a session's lease, whoever holds it (the holder lets go at its next renewal). */
+  async clearLease(sessionId: string): Promise<void> {
+    await this.writes.run(() => this.query(`UPDATE race_sessions SET lease_holder = NULL, lease_expires_at = NULL WHERE id = ?`, [sessionId]));
+  }
+
   /** Who holds a session now (null when nobody, or the lease ran out). */
   async leaseOf(sessionId: string, now = Date.now()): Promise<string | null> {
     const rows = await this.query<Array<{ lease_holder: string | null; lease_expires_at: string | number | null }>>(

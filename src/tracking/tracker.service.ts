@@ -52,17 +52,26 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     this.metrics.observeActiveSessions(() => this.activeSessionIds().length);
     const now = Date.now();
-    const watching = await this.store.findWatchingSessions();
-    for (const session of watching.filter((s) => s.watchingUntil !== null && s.watchingUntil <= now)) {
+    for (const session of await this.store.findWatchingSessions()) {
       // The link's 24 h ran out while we were down.
-      await this.store.updateSession(session.id, { stopReason: 'expired', stopDetail: "the LiveTrack link's 24 h life ended", watchingUntil: null });
+      if (session.watchingUntil !== null && session.watchingUntil <= now) {
+        await this.store.updateSession(session.id, { stopReason: 'expired', stopDetail: "the LiveTrack link's 24 h life ended", watchingUntil: null });
+      }
     }
-    const resume: Array<[RaceSessionEntity, PollerMode]> = [
-      ...(await this.store.findActiveSessions()).map((s): [RaceSessionEntity, PollerMode] => [s, 'active']),
-      ...watching.filter((s) => s.watchingUntil !== null && s.watchingUntil > now).map((s): [RaceSessionEntity, PollerMode] => [s, 'watching']),
-    ];
-    const spacing = resume.length ? Math.min(250, RESUME_SPREAD_MS / resume.length) : 0;
-    for (const [index, [session, mode]] of resume.entries()) {
+    // Which sessions this replica resumes is the lease keeper's call (src/cluster).
+  }
+
+  /**
+   * Starts polling sessions this replica just took (at boot, or over from another replica): active
+   * ones resume (`resumed`, so analysis schedules), provisional stops resume their watch. Starts are
+   * spread out so a restart or a takeover does not burst Garmin.
+   */
+  async resume(sessions: RaceSessionEntity[]): Promise<void> {
+    const now = Date.now();
+    const list = sessions.filter((s) => s.state === 'active' || (s.watchingUntil !== null && s.watchingUntil > now));
+    const spacing = list.length ? Math.min(250, RESUME_SPREAD_MS / list.length) : 0;
+    for (const [index, session] of list.entries()) {
+      const mode: PollerMode = session.state === 'active' ? 'active' : 'watching';
       try {
         const delay = Math.round(index * spacing);
         await this.launch(session, mode, 'resuming', delay);
@@ -75,7 +84,30 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     }
   }
 
+  /**
+   * Stops polling a session here without writing anything: another replica takes it over (or the
+   * lease was lost). Its stored state is untouched; `released` tells analysis and alerts to let go.
+   */
+  async handOver(sessionId: string): Promise<void> {
+    const poller = this.pollers.get(sessionId);
+    if (!poller) return;
+    const wasActive = poller.mode === 'active';
+    await this.release(sessionId);
+    if (wasActive) this.events.lifecycle.next({ sessionId, kind: 'released' });
+    this.logger.log({ msg: 'session handed over: another replica polls it from now on', sessionId });
+  }
+
+  /** Every session with a poller here (active and watching). */
+  heldSessionIds(): string[] {
+    return [...this.pollers.keys()];
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    await this.shutdownPollers();
+  }
+
+  /** Stops every poller, waiting briefly for polls in flight (idempotent: the lease keeper calls it before handing leases back). */
+  async shutdownPollers(): Promise<void> {
     this.shuttingDown = true;
     const pollers = [...this.pollers.values()];
     for (const poller of pollers) this.clearTimer(poller);

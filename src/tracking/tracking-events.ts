@@ -10,7 +10,8 @@ export interface PointsIngested {
 
 export interface SessionLifecycle {
   sessionId: string;
-  kind: 'started' | 'resumed' | 'revived' | 'stopped';
+  /** `released`: this replica no longer polls the session (another takes it over); the race goes on. */
+  kind: 'started' | 'resumed' | 'revived' | 'stopped' | 'released';
   reason?: string;
 }
 

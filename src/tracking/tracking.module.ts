@@ -6,11 +6,13 @@ import { Tracker } from './tracker.service';
 import { StatusExtras } from './status-extras';
 import { TrackingEvents } from './tracking-events';
 import { TrackingService } from './tracking.service';
+import { LeaseKeeper } from '../cluster/lease-keeper.service';
 
 @Module({
   imports: [HttpModule],
   controllers: [SessionsController],
-  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras],
-  exports: [Tracker, TrackingEvents, TrackingService, StatusExtras],
+  // The lease keeper lives in src/cluster but is provided here: tracking asks it where a new session goes, it drives the tracker.
+  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper],
+  exports: [Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper],
 })
 export class TrackingModule {}

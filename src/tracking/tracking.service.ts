@@ -9,6 +9,7 @@ import { resolveRaceConfig } from './race-config';
 import { toSessionStatus, toTrackpointView, SessionStatus, TrackpointView } from './session-status';
 import { parseShareUrl, ParsedShareUrl, redactShareUrl } from './share-url';
 import { Tracker } from './tracker.service';
+import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { StatusExtras, StatusCourse } from './status-extras';
 import { TrackingEvents } from './tracking-events';
 
@@ -36,12 +37,15 @@ export class TrackingService {
     private readonly events: TrackingEvents,
     private readonly extras: StatusExtras,
     private readonly config: AppConfig,
+    private readonly leases: LeaseKeeper,
   ) {}
 
   /** Starts tracking a share URL, or returns the session already tracking it. */
   async start(url: string, raceConfig: Record<string, unknown> = {}): Promise<{ created: boolean; status: SessionStatus }> {
     const share = await this.garmin.resolveShareUrl(url);
     if (this.tracker.isTracking(share.sessionId)) return { created: false, status: await this.status(share.sessionId) };
+    // Active but polled by another replica (or about to be taken by one): the same session.
+    if ((await this.store.findSession(share.sessionId))?.state === 'active') return { created: false, status: await this.status(share.sessionId) };
     const pending = this.starting.get(share.sessionId);
     if (pending) return { created: false, status: await pending };
 
@@ -75,8 +79,10 @@ export class TrackingService {
     if (known === 'gone') {
       throw new InputError(`url: Garmin has no live session ${sessionId} (404: unknown or expired). Check the share link.`, ['url']);
     }
-    // Started again while watching after a provisional stop: track it actively from now on.
+    // Started again while watching after a provisional stop: track it actively from now on. The
+    // watch may run on another replica: its lease is cleared, so that replica lets go.
     await this.tracker.release(sessionId);
+    if (existing) await this.leases.clearLease(sessionId);
 
     const now = Date.now();
     let session: RaceSessionEntity;
@@ -100,8 +106,11 @@ export class TrackingService {
         alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null,
       }));
     }
-    await this.tracker.begin(session);
-    this.events.lifecycle.next({ sessionId, kind: 'started' });
+    // Polled here, or by a less loaded replica from its next lease round.
+    if (await this.leases.placeNew(sessionId)) {
+      await this.tracker.begin(session);
+      this.events.lifecycle.next({ sessionId, kind: 'started' });
+    }
     this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl) });
     return this.status(sessionId);
   }
