@@ -45,6 +45,8 @@ export function toSessionStatus(s: RaceSessionEntity, runtime: RuntimeView | nul
     thresholds: { ...EMPTY_THRESHOLDS, ...(s.thresholds as Partial<Thresholds>) },
     thresholds_updated_at: iso(s.thresholdsUpdatedAt),
     thresholds_updated_by: s.thresholdsUpdatedBy,
+    // The replica polling it (several replicas on PostgreSQL); null when nobody holds a live lease.
+    polled_by: s.leaseHolder && s.leaseExpiresAt !== null && s.leaseExpiresAt >= Date.now() ? s.leaseHolder : null,
     current_leg: currentLeg,
     race_config: config,
     analysis: {

@@ -8,6 +8,7 @@ import { Leg } from '../storage/trackpoint.types';
 import { GarminClient } from './garmin.client';
 import { PollerDeps, PollerMode, PollState, SessionPoller } from './session-poller';
 import { parseShareUrl } from './share-url';
+import { resolveRaceConfig } from './race-config';
 import { TrackingEvents } from './tracking-events';
 
 export type { PollState } from './session-poller';
@@ -69,7 +70,9 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
   async resume(sessions: RaceSessionEntity[]): Promise<void> {
     const now = Date.now();
     const list = sessions.filter((s) => s.state === 'active' || (s.watchingUntil !== null && s.watchingUntil > now));
-    const spacing = list.length ? Math.min(250, RESUME_SPREAD_MS / list.length) : 0;
+    // Spread over at most one poll interval: a takeover must not leave a session unpolled longer than that.
+    const interval = Math.min(RESUME_SPREAD_MS, ...list.map((x) => resolveRaceConfig(x.raceConfig).poll_interval_secs * 1000));
+    const spacing = list.length ? Math.min(250, interval / list.length) : 0;
     for (const [index, session] of list.entries()) {
       const mode: PollerMode = session.state === 'active' ? 'active' : 'watching';
       try {

@@ -38,6 +38,7 @@ export class SessionStatusDto {
   @ApiProperty({ type: ThresholdsDto }) thresholds: ThresholdsDto;
   @ApiProperty({ type: String, nullable: true }) thresholds_updated_at: string | null;
   @ApiProperty({ type: String, nullable: true }) thresholds_updated_by: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'REPLICA_ID of the replica polling the session (its lease); null when nobody holds one' }) polled_by: string | null;
   @ApiProperty({ type: String, nullable: true, enum: ['swim', 't1', 'bike', 't2', 'run', 'other'] }) current_leg: string | null;
   @ApiProperty({ type: Object, description: 'race_config with defaults applied' }) race_config: Record<string, unknown>;
   @ApiProperty({ type: AnalysisStatusDto }) analysis: AnalysisStatusDto;

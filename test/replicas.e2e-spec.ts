@@ -1,0 +1,148 @@
+// Several replica processes (the built server, as operators run it) on one real PostgreSQL, tracking
+// races from the replay simulator: leases spread the sessions, a replica killed with SIGKILL has its
+// sessions taken over, a rolling restart loses nothing.
+import { generateSingleSport, LiveTrackSimulator } from '../src/simulator';
+import { json, startServerProcess, ServerProcess, waitFor } from './support/app';
+import { createTestDatabase } from './support/pg-database';
+import { releasedTimes, simulatorEnv, startTracking, status, storedPoints } from './support/tracking';
+
+const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
+const TTL_S = 3;
+const POLL_S = 1;
+const IDS = ['r1', 'r2', 'r3'];
+
+jest.setTimeout(180_000);
+
+describe('several replicas on one PostgreSQL', () => {
+  let sim: LiveTrackSimulator;
+  let db: { url: string; drop: () => Promise<void> };
+  const replicas = new Map<string, ServerProcess>();
+
+  const envOf = (id: string) => ({
+    DATABASE_URL: db.url, REPLICA_ID: id, LEASE_TTL_S: String(TTL_S), ANALYSIS_BACKEND: 'off', LOG_LEVEL: 'warn',
+    LIVETRACK_COMPILE_CACHE: 'off', ...simulatorEnv(sim),
+  });
+  const boot = async (id: string) => replicas.set(id, await startServerProcess(envOf(id), 30_000));
+  const base = (id: string) => replicas.get(id)!.baseUrl;
+  const anyLive = () => [...replicas.values()][0].baseUrl;
+
+  beforeAll(async () => {
+    sim = new LiveTrackSimulator({ seed: 77 });
+    await sim.start();
+    db = await createTestDatabase('replicas');
+    await boot('r1'); // first alone, so migrations run once before the others join
+    await Promise.all(['r2', 'r3'].map(boot));
+  });
+  afterAll(async () => {
+    for (const r of replicas.values()) r.child.kill('SIGKILL');
+    await Promise.all([...replicas.values()].map((r) => r.exited));
+    await sim?.stop();
+    await db?.drop();
+  });
+
+  /** Every session's stored points are exactly the released ones (asked of any replica). */
+  async function allExact(ids: string[], timeoutMs = 60_000): Promise<void> {
+    await waitFor(async () => {
+      for (const id of ids) {
+        const expected = releasedTimes(sim.released(id));
+        const stored = await storedPoints(anyLive(), id);
+        if (stored.length !== expected.length || stored.some((p, i) => p.time !== expected[i])) return false;
+      }
+      return true;
+    }, timeoutMs, 'every session stored exactly the released points');
+  }
+  const holders = async (ids: string[]) => Promise.all(ids.map(async (id) => (await status(anyLive(), id)).polled_by as string | null));
+
+  it('spreads 60 sessions over three replicas and takes over the sessions of one killed with SIGKILL', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const s = sim.addSession({ race: generateSingleSport({ seed: 300 + i, start: START, sport: 'bike', durationMin: 20 }), postTrackPointFrequency: 1 });
+      // New sessions arrive on any replica; leases decide who polls them.
+      await startTracking(base(IDS[i % 3]), sim.shareUrl(s.sessionId), { race_type: 'bike', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
+      sim.release(s.sessionId, 20);
+      ids.push(s.sessionId);
+    }
+    await waitFor(async () => (await holders(ids)).every((h) => h !== null), 30_000, 'every session held by a replica');
+    await allExact(ids);
+    // Fair shares settle within a few lease rounds.
+    const spread = await waitFor(async () => {
+      const count = new Map<string, number>();
+      for (const h of await holders(ids)) count.set(h!, (count.get(h!) ?? 0) + 1);
+      return [...count.values()].every((n) => n <= 30) && count.size === 3 ? count : null;
+    }, 30_000, 'sessions spread over the three replicas, none with more than half');
+    expect([...spread.values()].reduce((a, b) => a + b, 0)).toBe(60);
+
+    const health = await json(await fetch(`${base('r1')}/health`));
+    expect(health.details.tracker.cluster).toMatchObject({ replica_id: 'r1', lease_ttl_s: TTL_S });
+    expect([...health.details.tracker.cluster.replicas_alive].sort()).toEqual(IDS);
+
+    // Kill r2 mid-race: no handover, its leases simply stop being renewed.
+    const victim = (await holders(ids)).map((h, i) => (h === 'r2' ? ids[i] : null)).filter((x): x is string => x !== null);
+    expect(victim.length).toBeGreaterThan(0);
+    const killedAt = Date.now();
+    replicas.get('r2')!.child.kill('SIGKILL');
+    await replicas.get('r2')!.exited;
+    replicas.delete('r2');
+    for (const id of ids) sim.release(id, 20);
+
+    const takenAt = await waitFor(async () => {
+      for (const id of victim) {
+        const st = await status(anyLive(), id);
+        if (!st.polled_by || st.polled_by === 'r2' || !st.last_poll_at || Date.parse(st.last_poll_at) <= killedAt) return null;
+      }
+      return Date.now();
+    }, 30_000, "the killed replica's sessions polled by the others");
+    // Within the TTL and one poll interval (plus one lease round and scheduling slack on a busy machine).
+    expect(takenAt - killedAt).toBeLessThan((TTL_S + POLL_S + TTL_S / 3 + 3) * 1000);
+    for (const h of await holders(victim)) expect(['r1', 'r3']).toContain(h);
+
+    for (const id of ids) sim.releaseAll(id);
+    await allExact(ids, 90_000);
+    for (const id of ids) expect((await status(anyLive(), id)).points).toBe(sim.released(id).length);
+  });
+
+  it('survives a rolling restart of every replica, one at a time, with nothing lost', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const s = sim.addSession({ race: generateSingleSport({ seed: 400 + i, start: START, sport: 'run', durationMin: 30 }), postTrackPointFrequency: 1 });
+      await startTracking(anyLive(), sim.shareUrl(s.sessionId), { race_type: 'run', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
+      sim.release(s.sessionId, 10);
+      ids.push(s.sessionId);
+    }
+    await allExact(ids);
+    if (!replicas.has('r2')) await boot('r2');
+    // Watch every session's last poll while the replicas restart: no gap may pass the TTL (+ slack).
+    let worstGapMs = 0;
+    let watching = true;
+    const watcher = (async () => {
+      const lastPoll = new Map<string, number>();
+      while (watching) {
+        const now = Date.now();
+        for (const id of ids) {
+          const st = await status(anyLive(), id).catch(() => null);
+          if (!st?.last_poll_at) continue;
+          const t = Date.parse(st.last_poll_at);
+          lastPoll.set(id, t);
+          worstGapMs = Math.max(worstGapMs, now - t);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    try {
+      for (const id of IDS) {
+        const r = replicas.get(id)!;
+        r.child.kill('SIGTERM');
+        expect(await r.exited).toBe(0);
+        replicas.delete(id);
+        for (const s of ids) sim.release(s, 15);
+        await boot(id);
+      }
+    } finally {
+      watching = false;
+      await watcher;
+    }
+    expect(worstGapMs).toBeLessThan((TTL_S + POLL_S + 3) * 1000);
+    for (const id of ids) sim.releaseAll(id);
+    await allExact(ids, 90_000);
+  });
+});
