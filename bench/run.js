@@ -4,7 +4,7 @@ const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const BENCHES = ['boot', 'ingest', 'ingest-pg', 'window', 'fanout', 'mcp', 'alert', 'metrics', 'analysis'];
+const BENCHES = ['boot', 'ingest', 'ingest-pg', 'window', 'fanout', 'replicas', 'mcp', 'alert', 'metrics', 'analysis'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const name of BENCHES) {

@@ -22,12 +22,17 @@ const series = (from: number, to: number, leg: Leg, extra: Partial<TrackpointRec
 };
 
 function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null } = {}) {
-  const session = { id: ID, thresholds: {} as Record<string, number | null>, raceConfig: {} as Record<string, unknown>, alertsMutedUntil: null as number | null };
+  const session = {
+    id: ID, thresholds: {} as Record<string, number | null>, raceConfig: {} as Record<string, unknown>, alertsMutedUntil: null as number | null,
+    alertState: null as Record<string, unknown> | null,
+  };
   const counted: number[] = [];
   const store = {
     findSession: async () => session,
     findFirstPoint: async () => opts.firstStored ?? null,
     incrementSession: async (_id: string, c: { alertsSent?: number }) => void counted.push(c.alertsSent ?? 0),
+    // As the database would: the row keeps what was written (a JSON round trip, like simple-json).
+    updateSession: async (_id: string, patch: Record<string, unknown>) => void Object.assign(session, JSON.parse(JSON.stringify(patch))),
   };
   const sent: string[] = [];
   const telegram = { enabled: opts.telegram ?? true, send: async (text: string) => (sent.push(text), { message_id: sent.length }) };
@@ -36,17 +41,30 @@ function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null
   let snapshot: RaceMetricsSnapshot = { race: {} as RaceMetricsSnapshot['race'], legs: [] };
   const snapshots: unknown[] = [];
   const coaching = { snapshot: async (_id: string, physiology: unknown) => (snapshots.push(physiology), snapshot) };
-  const events = new TrackingEvents();
-  const service = new AlertService(store as never, events, telegram as never, metrics as never, coaching as never);
-  service.onModuleInit();
+  let events = new TrackingEvents();
+  const make = () => {
+    const created = new AlertService(store as never, events, telegram as never, metrics as never, coaching as never);
+    created.onModuleInit();
+    return created;
+  };
+  let service = make();
   /** Emits a batch and waits until it is judged and its sends have settled. */
   const batch = async (points: TrackpointRecord[]) => {
     events.pointsIngested.next({ sessionId: ID, points });
     await (service as unknown as { chains: Map<string, Promise<void>> }).chains.get(ID);
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   };
+  /** Another replica takes the session over: a new service with nothing in memory, the same stored row. */
+  const takeover = async () => {
+    await service.beforeApplicationShutdown();
+    events = new TrackingEvents();
+    service = make();
+  };
   return {
-    service, session, sent, labels, counted, snapshots, batch,
+    get service() {
+      return service;
+    },
+    takeover, session, sent, labels, counted, snapshots, batch,
     setSnapshot: (s: RaceMetricsSnapshot) => void (snapshot = s),
   };
 }
@@ -130,6 +148,33 @@ describe('AlertService', () => {
     await t.batch(series(0, 60, 'bike', { heartRate: 160 }));
     expect(t.service.recentAlerts(ID).map((a) => [a.kind, a.field])).toEqual([['threshold', 'hr_max']]);
     expect(t.labels).toEqual([['hr_max', 'delivered']]);
+  });
+
+  it('continues from the stored rule state after a takeover: a breach alerts once, wherever it was sustained', async () => {
+    const t = setup();
+    t.session.thresholds = { hr_max: 150 };
+    // 20 s over the ceiling on the first replica: not yet sustained.
+    await t.batch(series(0, 20, 'bike', { heartRate: 160 }));
+    expect(t.sent).toEqual([]);
+    await t.takeover();
+    // The second replica sees the run continue: 30 s reached, one alert.
+    await t.batch(series(25, 40, 'bike', { heartRate: 160 }));
+    expect(t.sent).toHaveLength(1);
+    await t.takeover();
+    // A third replica knows it was sent: the same breach does not alert again.
+    await t.batch(series(45, 120, 'bike', { heartRate: 160 }));
+    expect(t.sent).toHaveLength(1);
+    expect(t.counted).toEqual([1]);
+  });
+
+  it('forgets the stored state when the race stops', async () => {
+    const t = setup();
+    t.session.thresholds = { hr_max: 150 };
+    await t.batch(series(0, 20, 'bike', { heartRate: 160 }));
+    expect(t.session.alertState).not.toBeNull();
+    (t.service as unknown as { events: TrackingEvents }).events.lifecycle.next({ sessionId: ID, kind: 'stopped' });
+    await (t.service as unknown as { chains: Map<string, Promise<void>> }).chains.get(ID);
+    expect(t.session.alertState).toBeNull();
   });
 
   it('while muted (Telegram /mute) records threshold alerts and fuel reminders as muted, sends nothing, and still advances the rules', async () => {

@@ -46,6 +46,19 @@ interface SessionAlertState {
   metric: MetricAlertState;
 }
 
+/** The state a previous holder of the session stored, when there is one. */
+function storedState(session: RaceSessionEntity): SessionAlertState | undefined {
+  const s = session.alertState as Partial<SessionAlertState> | null;
+  return s && typeof s === 'object' && s.threshold && s.fuel && s.metric ? (s as SessionAlertState) : undefined;
+}
+
+/** Threshold and metric-alert state unchanged (the fuelling count moves every batch; see evaluate()). */
+function sameRules(a: SessionAlertState | undefined, b: SessionAlertState): boolean {
+  return a !== undefined && JSON.stringify([a.threshold, a.metric, a.fuel.since]) === JSON.stringify([b.threshold, b.metric, b.fuel.since]);
+}
+
+const FUEL_PERSIST_MS = 60_000;
+
 /** Alerts kept per session for the timeline (in memory: a restart starts a fresh list). */
 const RECENT_ALERTS = 50;
 
@@ -63,6 +76,8 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly states = new Map<string, SessionAlertState>();
   private readonly recent = new Map<string, RecentAlert[]>();
   private readonly chains = new Map<string, Promise<void>>();
+  /** When each session's rule state was last written to the store. */
+  private readonly persistedAt = new Map<string, number>();
   private readonly subscriptions = new Subscription();
 
   constructor(
@@ -77,7 +92,14 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     this.subscriptions.add(this.events.pointsIngested.subscribe((batch) => this.enqueue(batch.sessionId, () => this.evaluate(batch))));
     this.subscriptions.add(
       this.events.lifecycle.subscribe((event) => {
-        if (event.kind === 'stopped' || event.kind === 'released') this.enqueue(event.sessionId, async () => void this.states.delete(event.sessionId));
+        // Released: another replica continues from the stored state. Stopped: the race is over, so is its state.
+        if (event.kind === 'released') {
+          this.enqueue(event.sessionId, async () => {
+            this.states.delete(event.sessionId);
+            this.persistedAt.delete(event.sessionId);
+          });
+        }
+        if (event.kind === 'stopped') this.enqueue(event.sessionId, () => this.forget(event.sessionId));
       }),
     );
   }
@@ -102,7 +124,8 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     const session = await this.store.findSession(sessionId);
     if (!session) return;
     const now = Date.now();
-    const known = this.states.get(sessionId);
+    // In memory, else as stored by whichever replica polled the session before (takeover, restart).
+    const known = this.states.get(sessionId) ?? storedState(session);
     const config = resolveRaceConfig(session.raceConfig);
 
     const threshold = evaluateAlerts(known?.threshold ?? {}, points, session.thresholds, now);
@@ -117,8 +140,19 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     }
 
     const metric = await this.evaluateMetrics(sessionId, session, config, known?.metric ?? {}, points[points.length - 1], now);
-    // Stored only once the whole batch is judged: a failure above leaves the previous state.
-    this.states.set(sessionId, { threshold: threshold.state, fuel: fuel.state, metric: metric.state });
+    // Stored only once the whole batch is judged: a failure above leaves the previous state. Written
+    // to the database before anything is sent, so a replica taking over never sends an alert again
+    // (a crash between the two loses that alert rather than repeating it).
+    const next: SessionAlertState = { threshold: threshold.state, fuel: fuel.state, metric: metric.state };
+    this.states.set(sessionId, next);
+    // Breach runs and alerts are written as they change; the fuelling count only once a minute
+    // (a takeover may then count up to a minute of moving time again: a reminder a little late).
+    const fired = threshold.alerts.length + fuel.reminders.length + metric.alerts.length > 0;
+    const due = now - (this.persistedAt.get(sessionId) ?? 0) >= FUEL_PERSIST_MS;
+    if (fired || due || !sameRules(known, next)) {
+      await this.store.updateSession(sessionId, { alertState: next as unknown as Record<string, unknown> });
+      this.persistedAt.set(sessionId, now);
+    }
 
     // Muting (Telegram /mute) silences delivery only: the rule state above still advanced, so a
     // breach raised while muted is not sent once the mute ends.
@@ -148,6 +182,12 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
         details: { value: alert.value, limit: alert.limit, limit_pct: alert.limit_pct },
       });
     }
+  }
+
+  private async forget(sessionId: string): Promise<void> {
+    this.states.delete(sessionId);
+    this.persistedAt.delete(sessionId);
+    await this.store.updateSession(sessionId, { alertState: null });
   }
 
   /** Whether the store holds points of the session older than this batch. */

@@ -15,6 +15,7 @@ import { resolveRaceConfig } from '../tracking/race-config';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { AnalysisEntity } from '../storage/analysis.entity';
 import { AnalysisPage, AnalysisStore } from '../storage/analysis-store.service';
+import { StateStore } from '../storage/state-store.service';
 import { redactSecrets } from '../tracking/share-url';
 import { AnalysisBackend, CycleResult, emptyResult } from './backends/analysis-backend';
 import { buildAnalysisPrompt } from './prompt';
@@ -60,6 +61,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly scheduler: SchedulerRegistry,
     private readonly backend: AnalysisBackend,
     private readonly history: AnalysisStore,
+    private readonly claims: StateStore,
     private readonly config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: AppMetrics,
@@ -134,9 +136,24 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   private async tick(sessionId: string): Promise<void> {
-    // A manual run in flight stands in for this cycle.
-    if (!this.runs.has(sessionId)) await this.startRun(sessionId, randomUUID(), 'schedule').done;
+    // A manual run in flight stands in for this cycle; so does one another replica ran in this
+    // cycle (around a takeover both may hold a timer for the race).
+    if (!this.runs.has(sessionId) && (await this.claimCycle(sessionId))) await this.startRun(sessionId, randomUUID(), 'schedule').done;
     if (this.scheduled.has(sessionId)) this.arm(sessionId);
+  }
+
+  /**
+   * One scheduled cycle per race per interval across replicas: the cycle's claim is a lease in the
+   * database for most of the interval. Renewed by the same replica every tick, so alone it always wins.
+   */
+  private async claimCycle(sessionId: string): Promise<boolean> {
+    const intervalMs = this.scheduled.get(sessionId) ?? 0;
+    try {
+      return await this.claims.tryAcquireLease(`analysis:${sessionId}`, this.config.replicaId, Math.max(500, intervalMs * 0.9));
+    } catch (error) {
+      this.logger.warn({ msg: `analysis cycle skipped: cannot claim it (${(error as Error).message})`, sessionId });
+      return false;
+    }
   }
 
   private startRun(sessionId: string, jobId: string, origin: Origin): RunSlot {

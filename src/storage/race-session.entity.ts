@@ -130,4 +130,8 @@ export class RaceSessionEntity {
   /** The holder's lease runs out then unless renewed; another replica may take the session over after it. */
   @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMs })
   leaseExpiresAt: number | null;
+
+  /** The alert rules' state (threshold runs, fuelling count, metric alerts), so a takeover continues it. */
+  @Column({ name: 'alert_state', type: 'simple-json', nullable: true })
+  alertState: Record<string, unknown> | null;
 }

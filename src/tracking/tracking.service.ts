@@ -103,7 +103,7 @@ export class TrackingService {
         lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
         lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
         thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null, watchingUntil: null, revivals: 0, pointsSource: 'api',
-        alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null,
+        alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null, alertState: null,
       }));
     }
     // Polled here, or by a less loaded replica from its next lease round.

