@@ -66,6 +66,15 @@ function treeCpuS(rootPid) {
   return total;
 }
 
+/** The postmaster's pid (first line of postmaster.pid) of a server started here; null for TEST_DATABASE_URL. */
+function postmasterPid(server) {
+  try {
+    return server.dataDir ? Number(readFileSync(join(server.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whole-machine busy and total jiffies (/proc/stat), for the share of both cores in use. */
 function machineTicks() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -176,7 +185,8 @@ async function bench(server, children) {
   const before = new Map(await Promise.all(IDS.map(async (id) => [id, await health(replicas.get(id))])));
   const cpu0 = new Map(IDS.map((id) => [id, procStats(replicas.get(id).child.pid)]));
   const maxRss = new Map(IDS.map((id) => [id, cpu0.get(id).rssMb]));
-  const pg0 = server.pid ? treeCpuS(server.pid) : null;
+  const pgPid = postmasterPid(server);
+  const pg0 = pgPid ? treeCpuS(pgPid) : null;
   const self0 = process.cpuUsage();
   const m0 = machineTicks();
   const t0 = Date.now();
@@ -186,7 +196,7 @@ async function bench(server, children) {
   }
   const wall = (Date.now() - t0) / 1000;
   const cpu1 = new Map(IDS.map((id) => [id, procStats(replicas.get(id).child.pid)]));
-  const pg1 = server.pid ? treeCpuS(server.pid) : null;
+  const pg1 = pgPid ? treeCpuS(pgPid) : null;
   const self1 = process.cpuUsage(self0);
   const m1 = machineTicks();
   const after = new Map(await Promise.all(IDS.map(async (id) => [id, await health(replicas.get(id))])));

@@ -3,6 +3,7 @@
 // sessions taken over, a rolling restart loses nothing.
 import { generateSingleSport, LiveTrackSimulator } from '../src/simulator';
 import { json, startServerProcess, ServerProcess, waitFor } from './support/app';
+import { FakeTelegram } from './support/fake-telegram';
 import { createTestDatabase } from './support/pg-database';
 import { releasedTimes, simulatorEnv, startTracking, status, storedPoints } from './support/tracking';
 
@@ -16,11 +17,13 @@ jest.setTimeout(180_000);
 describe('several replicas on one PostgreSQL', () => {
   let sim: LiveTrackSimulator;
   let db: { url: string; drop: () => Promise<void> };
+  let telegram: FakeTelegram;
   const replicas = new Map<string, ServerProcess>();
 
   const envOf = (id: string) => ({
     DATABASE_URL: db.url, REPLICA_ID: id, LEASE_TTL_S: String(TTL_S), ANALYSIS_BACKEND: 'off', LOG_LEVEL: 'warn',
-    LIVETRACK_COMPILE_CACHE: 'off', ...simulatorEnv(sim),
+    LIVETRACK_COMPILE_CACHE: 'off', TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: '42', TELEGRAM_API_BASE: telegram.origin,
+    ...simulatorEnv(sim),
   });
   const boot = async (id: string) => replicas.set(id, await startServerProcess(envOf(id), 30_000));
   const base = (id: string) => replicas.get(id)!.baseUrl;
@@ -29,6 +32,8 @@ describe('several replicas on one PostgreSQL', () => {
   beforeAll(async () => {
     sim = new LiveTrackSimulator({ seed: 77 });
     await sim.start();
+    telegram = new FakeTelegram();
+    await telegram.start();
     db = await createTestDatabase('replicas');
     await boot('r1'); // first alone, so migrations run once before the others join
     await Promise.all(['r2', 'r3'].map(boot));
@@ -37,6 +42,7 @@ describe('several replicas on one PostgreSQL', () => {
     for (const r of replicas.values()) r.child.kill('SIGKILL');
     await Promise.all([...replicas.values()].map((r) => r.exited));
     await sim?.stop();
+    await telegram?.stop();
     await db?.drop();
   });
 
@@ -58,7 +64,11 @@ describe('several replicas on one PostgreSQL', () => {
     for (let i = 0; i < 60; i++) {
       const s = sim.addSession({ race: generateSingleSport({ seed: 300 + i, start: START, sport: 'bike', durationMin: 20 }), postTrackPointFrequency: 1 });
       // New sessions arrive on any replica; leases decide who polls them.
-      await startTracking(base(IDS[i % 3]), sim.shareUrl(s.sessionId), { race_type: 'bike', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
+      // A heart-rate ceiling far below any rider's: one sustained breach per race from its start, whose
+      // alert names the ceiling, so each race's alerts can be counted (exactly once across takeovers).
+      await startTracking(base(IDS[i % 3]), sim.shareUrl(s.sessionId), {
+        race_type: 'bike', poll_interval_secs: POLL_S, min_elapsed_min: 600, hr_max: 30 + i,
+      });
       sim.release(s.sessionId, 20);
       ids.push(s.sessionId);
     }
@@ -99,6 +109,11 @@ describe('several replicas on one PostgreSQL', () => {
     for (const id of ids) sim.releaseAll(id);
     await allExact(ids, 90_000);
     for (const id of ids) expect((await status(anyLive(), id)).points).toBe(sim.released(id).length);
+    // Every race's sustained breach alerted exactly once, whichever replica polled it when.
+    await waitFor(() => ids.every((_, i) => telegram.messages.some((m) => m.text.includes(`ceiling ${30 + i}`))), 10_000, 'an alert per race');
+    await new Promise((r) => setTimeout(r, 2000)); // late duplicates would arrive now
+    const perRace = ids.map((_, i) => telegram.messages.filter((m) => new RegExp(`ceiling ${30 + i}\\b`).test(m.text)).length);
+    expect(perRace).toEqual(ids.map(() => 1));
   });
 
   it('survives a rolling restart of every replica, one at a time, with nothing lost', async () => {
