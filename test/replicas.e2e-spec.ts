@@ -156,6 +156,17 @@ describe('several replicas on one PostgreSQL', () => {
       watching = false;
       await watcher;
     }
+    // The last replica to come back (it rejoined holding nothing) has taken its fair share, and
+    // every session that needs a poller has exactly one.
+    const shares = await waitFor(async () => {
+      const held = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
+      const total = held.reduce((n, c) => n + c.leases_held, 0);
+      if (held.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return { held, total };
+      throw new Error(JSON.stringify(held.map((c) => [c.replica_id, c.leases_held, c.fair_share, c.replicas_alive])));
+    }, 60_000, 'a fair share on every replica');
+    const sessions = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active);
+    expect(sessions.length).toBeGreaterThanOrEqual(ids.length);
+    expect(shares.total).toBe(sessions.length);
     expect(worstGapMs).toBeLessThan((TTL_S + POLL_S + 3) * 1000);
     for (const id of ids) sim.releaseAll(id);
     await allExact(ids, 90_000);
