@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AnalysisModule } from './analysis/analysis.module';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { ClusterEventsModule } from './cluster/cluster-events.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { ControlModule } from './control/control.module';
@@ -28,6 +29,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         StorageModule,
         TrackingModule,
+        ClusterEventsModule,
         ControlModule,
         AnalysisModule,
         SummaryModule,

@@ -161,12 +161,12 @@ describe('several replicas on one PostgreSQL', () => {
     const shares = await waitFor(async () => {
       const held = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
       const total = held.reduce((n, c) => n + c.leases_held, 0);
-      if (held.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return { held, total };
-      throw new Error(JSON.stringify(held.map((c) => [c.replica_id, c.leases_held, c.fair_share, c.replicas_alive])));
+      const active = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active).length;
+      // A session between two replicas (handed back, claimed in the next round) is counted by neither for a moment.
+      if (active >= ids.length && total === active && held.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return { held, total };
+      throw new Error(JSON.stringify({ active, held: held.map((c) => [c.replica_id, c.leases_held, c.fair_share, c.replicas_alive]) }));
     }, 60_000, 'a fair share on every replica');
-    const sessions = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active);
-    expect(sessions.length).toBeGreaterThanOrEqual(ids.length);
-    expect(shares.total).toBe(sessions.length);
+    expect(shares.total).toBeGreaterThanOrEqual(ids.length);
     expect(worstGapMs).toBeLessThan((TTL_S + POLL_S + 3) * 1000);
     for (const id of ids) sim.releaseAll(id);
     await allExact(ids, 90_000);

@@ -97,6 +97,12 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
+    this.relayLocalEvents();
+    this.listen();
+  }
+
+  /** This replica's batches and lifecycle changes go out to the others. */
+  private relayLocalEvents(): void {
     this.subscriptions.add(
       this.events.pointsIngested.subscribe(({ sessionId, points }) => {
         if (!points.length) return;
@@ -113,6 +119,10 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
     this.subscriptions.add(
       this.events.lifecycle.subscribe(({ sessionId, kind }) => this.publish({ k: 'lifecycle', r: this.config.replicaId, s: sessionId, kind })),
     );
+  }
+
+  /** Theirs come in on one dedicated connection. */
+  private listen(): void {
     this.listener = new ListenConnection({
       url: this.config.databaseUrl!,
       channel: CLUSTER_CHANNEL,

@@ -1,6 +1,7 @@
-import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent } from '@nestjs/common';
-import { EMPTY, filter, finalize, from, map, merge, Observable, Subject, switchMap, takeUntil, timer, catchError } from 'rxjs';
+import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent, Optional } from '@nestjs/common';
+import { EMPTY, filter, finalize, from, map, merge, Observable, share, Subject, switchMap, takeUntil, timer, catchError } from 'rxjs';
 import { AlertService } from '../analysis/alert.service';
+import { ClusterEvents } from '../cluster/cluster-events';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
 import { DashboardStatus, dashboardPoints, dashboardStatus } from './dashboard-view';
@@ -16,9 +17,11 @@ const RETRY_MS = 2_000;
 
 /**
  * The race page's live feed: new points as the tracker stores them (TrackingEvents.pointsIngested),
- * and the session status after each batch, on lifecycle changes and every STATUS_EVERY_MS. One
- * Observable per client; Nest unsubscribes it when the client disconnects, and shutdown completes
- * every open stream so the HTTP server can close.
+ * and the session status after each batch, on lifecycle changes and every STATUS_EVERY_MS. With
+ * several replicas the session may be polled by another one: its batches and lifecycle changes
+ * come through ClusterEvents (PostgreSQL LISTEN/NOTIFY) and are streamed alike. One Observable
+ * per client; Nest unsubscribes it when the client disconnects, and shutdown completes every open
+ * stream so the HTTP server can close.
  */
 @Injectable()
 export class DashboardLive implements BeforeApplicationShutdown {
@@ -31,6 +34,8 @@ export class DashboardLive implements BeforeApplicationShutdown {
     private readonly events: TrackingEvents,
     private readonly alerts: AlertService,
     private readonly history: AnalysisStore,
+    // Optional: a test module without the cluster wiring still streams this replica's own batches.
+    @Optional() private readonly cluster?: ClusterEvents,
   ) {}
 
   /** Number of connected event streams (for tests and health of the feature). */
@@ -41,12 +46,16 @@ export class DashboardLive implements BeforeApplicationShutdown {
   stream(sessionId: string): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.open++;
-      const ingested$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === sessionId));
-      const points$ = ingested$.pipe(map((b): MessageEvent => ({ type: 'points', data: dashboardPoints(b.points) })));
+      // Batches polled here, and (several replicas) those another replica polled and stored.
+      const local$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === sessionId), map((b) => b.points));
+      const remote$ = this.cluster ? this.cluster.remotePoints(sessionId) : EMPTY;
+      const ingested$ = merge(local$, remote$).pipe(share());
+      const points$ = ingested$.pipe(map((points): MessageEvent => ({ type: 'points', data: dashboardPoints(points) })));
       const triggers$ = merge(
         timer(0, STATUS_EVERY_MS),
         ingested$,
         this.events.lifecycle.pipe(filter((e) => e.sessionId === sessionId)),
+        this.cluster ? this.cluster.remoteLifecycle(sessionId) : EMPTY,
       );
       // switchMap: a newer trigger supersedes a status read still in flight (it may predate the batch).
       const status$ = triggers$.pipe(

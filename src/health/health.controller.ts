@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config';
@@ -7,6 +7,7 @@ import { TelegramCommandsService } from '../telegram/telegram-commands.service';
 import { TelegramClient } from '../telegram/telegram.client';
 import { Tracker } from '../tracking/tracker.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
+import { ClusterEvents } from '../cluster/cluster-events';
 
 @ApiTags('health')
 @Controller('health')
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly store: TrackStore,
     private readonly tracker: Tracker,
     private readonly leases: LeaseKeeper,
+    @Optional() private readonly clusterEvents: ClusterEvents | null,
     private readonly config: AppConfig,
     private readonly telegram: TelegramClient,
     private readonly telegramCommands: TelegramCommandsService,
@@ -73,7 +75,7 @@ export class HealthController {
       return indicator.up({
         ...this.tracker.pollerStats(),
         // Which replica this is, the sessions it holds and the replicas it sees alive.
-        cluster: this.leases.stats(),
+        cluster: { ...this.leases.stats(), live_events: this.clusterEvents?.stats() ?? null },
         store: stats,
         memory: { rss_mb: mb(mem.rss), heap_used_mb: mb(mem.heapUsed), heap_total_mb: mb(mem.heapTotal), external_mb: mb(mem.external) },
       });

@@ -22,6 +22,23 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 /**
+ * Streamable HTTP sessions. mcp-nest keeps a stateful session (its McpServer and transport) in
+ * the memory of the process that answered `initialize`: behind a load balancer spreading requests
+ * over several replicas, the next request of that client lands elsewhere and gets "Session not
+ * found". With DATABASE_URL (several replicas may share the database) the transport is stateless:
+ * every POST is complete in itself and any replica answers it; the tools keep no per-client state
+ * (everything is in the database), so nothing is lost. The price: mcp-nest builds a new McpServer
+ * (and its JSON-schema validator) plus request-scoped handlers for every request, about twice the
+ * latency of a bare SDK server (bench/mcp.js), and there is no GET stream (405; no tool sends
+ * server-initiated messages). With SQLite there is one process, so stateful sessions build them
+ * once per client. SSE (/sse + /messages) is stateful by nature: the GET stream and its POSTs must
+ * reach the same process, which needs sticky sessions at the load balancer.
+ */
+export function streamableHttpMode(config: Pick<AppConfig, 'databaseUrl'>): 'stateless' | 'stateful' {
+  return config.databaseUrl ? 'stateless' : 'stateful';
+}
+
+/**
  * MCP over Streamable HTTP (MCP_PATH) and SSE (/sse + /messages). Transports are listed
  * explicitly: STDIO must never run inside the server process. The API key (when set) is enforced
  * by the app-wide ApiKeyGuard on every route of the transport controllers, marked here.
@@ -41,11 +58,8 @@ export class McpFacadeModule {
           sseEndpoint: 'sse',
           messagesEndpoint: 'messages',
           decorators: [RequiresApiKey()],
-          // mcp-nest 1.9 defaults to stateless mode, which builds a new McpServer (and its JSON-schema
-          // validator) plus request-scoped handlers for every request: about twice the latency of a
-          // bare SDK server (bench/mcp.js). Stateful sessions build them once per client; answers
-          // stay plain JSON (no SSE framing) since no tool streams progress.
-          streamableHttp: { statelessMode: false, enableJsonResponse: true },
+          // Answers are plain JSON (no SSE framing) since no tool streams progress. See streamableHttpMode.
+          streamableHttp: { statelessMode: streamableHttpMode(config) === 'stateless', enableJsonResponse: true },
           logging: false,
         }),
         TrackingModule,

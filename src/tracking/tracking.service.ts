@@ -166,7 +166,8 @@ export class TrackingService {
       await this.requireSession(sessionId);
       return sessionId;
     }
-    const active = this.tracker.activeSessionIds();
+    // From the database: with several replicas the active race may be polled by another one.
+    const active = (await this.store.findActiveSessions()).map((s) => s.id);
     if (active.length === 1) return active[0];
     // A missing required input, not a state conflict: 400 naming session_id (seed-compatible /control).
     if (active.length === 0) throw new InputError('session_id is required: no session is being tracked (start one first, or pass session_id)', ['session_id']);
