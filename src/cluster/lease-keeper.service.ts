@@ -63,6 +63,11 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.databaseUrl) {
+      // SQLite is one process by design (one file, one volume): any lease in it is a previous life
+      // of this one (REPLICA_ID's default changes with the pid), so it is ours at once, not after the TTL.
+      await this.leases.clearAllLeases();
+    }
     // The first round is awaited: at boot this replica resumes its share before serving.
     await this.runRound();
     this.schedule();
@@ -144,9 +149,12 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
       await this.tracker.handOver(id);
       this.counters.handed_over++;
     }
-    // Leases held without a poller here (e.g. a resume that failed): hand them back.
+    // Leases held without a poller here: at the first round, this replica's own from before a
+    // restart under the same REPLICA_ID (a pod's container restarted) — resume them; later, a
+    // resume that failed — hand them back.
     const orphans = [...kept].filter((id) => !this.tracker.heldSessionIds().includes(id));
-    if (orphans.length) await this.leases.releaseLeases(this.replicaId, orphans);
+    if (orphans.length && this.counters.rounds === 0) await this.take(orphans);
+    else if (orphans.length) await this.leases.releaseLeases(this.replicaId, orphans);
 
     const alive = await this.leases.aliveReplicas(this.ttlMs);
     this.alive = alive.map((r) => r.id);

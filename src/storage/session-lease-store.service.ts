@@ -115,6 +115,11 @@ export class SessionLeaseStore {
     );
   }
 
+  /** Frees every lease (a single SQLite process at boot: they are all its own from before). */
+  async clearAllLeases(): Promise<void> {
+    await this.writes.run(() => this.query(`UPDATE race_sessions SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder IS NOT NULL`, []));
+  }
+
   /** Frees a session's lease, whoever holds it (the holder lets go at its next renewal). */
   async clearLease(sessionId: string): Promise<void> {
     await this.writes.run(() => this.query(`UPDATE race_sessions SET lease_holder = NULL, lease_expires_at = NULL WHERE id = ?`, [sessionId]));
