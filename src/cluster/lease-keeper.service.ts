@@ -38,6 +38,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly ttlMs: number;
   private readonly roundMs: number;
   private timer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private closing = false;
   private lastRenewOkAt = Date.now();
@@ -71,11 +72,24 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     // The first round is awaited: at boot this replica resumes its share before serving.
     await this.runRound();
     this.schedule();
+    // Apart from the rounds: a round that hangs (a starved pool) must not let pollers run on
+    // leases that have run out, or two replicas would poll one session.
+    this.watchdog = setInterval(() => void this.checkRenewals(), this.roundMs);
+    this.watchdog.unref?.();
+  }
+
+  private async checkRenewals(): Promise<void> {
+    if (this.closing || this.paused || Date.now() - this.lastRenewOkAt <= this.ttlMs * 0.8) return;
+    this.paused = true;
+    const ids = this.tracker.heldSessionIds();
+    for (const id of ids) await this.tracker.handOver(id);
+    this.logger.warn({ msg: `no lease renewal for most of LEASE_TTL_S: polling paused for ${ids.length} sessions until a round renews again` });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.round;
     // Pollers first (their in-flight batches stored), then the leases go back at once.
     await this.tracker.shutdownPollers();
@@ -191,15 +205,15 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
    * a TTL has passed without a renewal: then another replica may take the sessions over, so these
    * pollers stop; the next good round takes a share again and polls resume from the stored points.
    */
+  /**
+   * The database did not answer. Pollers keep going (their writes fail and back off) until most of
+   * a TTL has passed without a renewal: then the watchdog stops them (another replica may take the
+   * sessions over); the next good round takes a share again and polls resume from the stored points.
+   */
   private async onRoundError(error: Error): Promise<void> {
     this.counters.round_errors++;
     this.lastError = error.message;
     this.logger.warn({ msg: `lease round failed: ${error.message}` });
-    if (Date.now() - this.lastRenewOkAt > this.ttlMs * 0.8 && !this.paused) {
-      this.paused = true;
-      const ids = this.tracker.heldSessionIds();
-      for (const id of ids) await this.tracker.handOver(id);
-      this.logger.warn({ msg: `database unreachable for most of LEASE_TTL_S: polling paused for ${ids.length} sessions until it answers` });
-    }
+    await this.checkRenewals();
   }
 }
