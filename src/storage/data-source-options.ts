@@ -12,6 +12,16 @@ import { TrackpointEntity } from './trackpoint.entity';
 export const ENTITIES = [RaceSessionEntity, TrackpointEntity, RaceCourseEntity, AnalysisEntity];
 export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000, Analyses1764800000000, Leases1764900000000];
 
+/** What both databases share: the entities, migrations applied at boot, never synchronisation. */
+const SCHEMA: Pick<DataSourceOptions, 'entities' | 'migrations' | 'migrationsRun' | 'migrationsTransactionMode' | 'synchronize' | 'logging'> = {
+  entities: ENTITIES,
+  migrations: MIGRATIONS,
+  migrationsRun: true,
+  migrationsTransactionMode: 'each',
+  synchronize: false,
+  logging: ['error', 'migration'],
+};
+
 /**
  * SQLite (better-sqlite3, the driver TypeORM 1.x supports) in WAL mode so readers never wait for
  * the poller's writes. synchronous=NORMAL is durable against a process crash in WAL mode; an OS
@@ -28,12 +38,7 @@ export function sqliteOptions(dbPath: string): DataSourceOptions {
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {
       db.pragma('synchronous = NORMAL');
     },
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    logging: ['error', 'migration'],
+    ...SCHEMA,
   };
 }
 
@@ -46,12 +51,7 @@ export function postgresOptions(url: string): DataSourceOptions {
     type: 'postgres',
     url,
     extra: { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsRun: true,
-    migrationsTransactionMode: 'each',
-    synchronize: false,
-    logging: ['error', 'migration'],
+    ...SCHEMA,
   };
 }
 

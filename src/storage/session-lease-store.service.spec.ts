@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/pg-database';
-import { postgresOptions, sqliteOptions } from './data-source-options';
+import { openTestDataSource, sessionRow, TestDataSource } from '../../test/support/pg-database';
+import { postgresOptions } from './data-source-options';
 import { RaceSessionEntity } from './race-session.entity';
 import { SessionLeaseStore } from './session-lease-store.service';
 import { TrackStore } from './track-store.service';
@@ -11,46 +8,22 @@ import { TrackStore } from './track-store.service';
 const T0 = Date.UTC(2026, 5, 1, 7);
 const TTL = 30_000;
 
-function session(id: string, startedAt: number, state: RaceSessionEntity['state'] = 'active', watchingUntil: number | null = null): RaceSessionEntity {
-  return Object.assign(new RaceSessionEntity(), {
-    id, shareUrl: `https://livetrack.garmin.com/session/${id}/token/T`, raceConfig: {}, thresholds: {}, state, stopReason: null,
-    stopDetail: null, sessionName: null, athlete: null, garminStart: null, garminEnd: null, postFrequencyS: null, startedAt,
-    stoppedAt: null, updatedAt: startedAt, lastPointAt: null, lastNewPointReceivedAt: null, points: 0, polls: 0, pollErrors: 0,
-    lastError: null, lastErrorAt: null, lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
-    lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: null, thresholdsUpdatedBy: null, watchingUntil, revivals: 0,
-    pointsSource: 'api', alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null,
-  });
-}
+const session = (id: string, startedAt: number, state: RaceSessionEntity['state'] = 'active', watchingUntil: number | null = null) =>
+  sessionRow(id, startedAt, { state, watchingUntil });
 
 describe.each(['sqlite', 'postgres'] as const)('SessionLeaseStore on a real %s database', (kind) => {
-  let dir: string;
-  let url = '';
-  let dataSource: DataSource;
+  let db: TestDataSource;
   let leases: SessionLeaseStore;
-  let dropDatabase: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'leases-'));
-    if (kind === 'sqlite') {
-      dataSource = new DataSource({ ...sqliteOptions(join(dir, 'l.db')), logging: false });
-    } else {
-      const db = await createTestDatabase('leases');
-      url = db.url;
-      dropDatabase = db.drop;
-      dataSource = new DataSource({ ...postgresOptions(db.url), logging: false });
-    }
-    await dataSource.initialize();
-    leases = new SessionLeaseStore(dataSource);
-    const store = new TrackStore(dataSource);
+    db = await openTestDataSource(kind, 'leases');
+    leases = new SessionLeaseStore(db.dataSource);
+    const store = new TrackStore(db.dataSource);
     for (let i = 0; i < 6; i++) await store.createSession(session(`s${i}`, T0 + i));
     await store.createSession(session('watched', T0 + 10, 'finished', T0 + 3_600_000));
     await store.createSession(session('done', T0 + 11, 'finished'));
   });
-  afterEach(async () => {
-    await dataSource.destroy();
-    await dropDatabase();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => db.close());
 
   it('claims sessions that need a poller, oldest first, once; renews and hands them back', async () => {
     expect(await leases.countLeasable()).toBe(7); // 6 active + 1 watch; the finished one needs nobody
@@ -95,7 +68,7 @@ describe.each(['sqlite', 'postgres'] as const)('SessionLeaseStore on a real %s d
     it('never gives one session to two replicas claiming at the same moment (FOR UPDATE SKIP LOCKED)', async () => {
       const others = await Promise.all(
         ['r1', 'r2', 'r3'].map(async () => {
-          const ds = new DataSource({ ...postgresOptions(url), migrationsRun: false, logging: false });
+          const ds = new DataSource({ ...postgresOptions(db.url!), migrationsRun: false, logging: false });
           await ds.initialize();
           return ds;
         }),

@@ -1,38 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { openTestDataSource, TestDataSource } from '../../test/support/pg-database';
 import { AnalysisEntity } from './analysis.entity';
 import { AnalysisStore } from './analysis-store.service';
-import { createTestDatabase } from '../../test/support/pg-database';
-import { postgresOptions, sqliteOptions } from './data-source-options';
 import { StateStore } from './state-store.service';
 
 describe.each(['sqlite', 'postgres'] as const)('StateStore and AnalysisStore on a real %s database', (kind) => {
-  let dir: string;
-  let dataSource: DataSource;
+  let db: TestDataSource;
   let state: StateStore;
   let history: AnalysisStore;
-  let dropDatabase: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'statestore-'));
-    if (kind === 'sqlite') {
-      dataSource = new DataSource({ ...sqliteOptions(join(dir, 's.db')), logging: false });
-    } else {
-      const db = await createTestDatabase('statestore');
-      dropDatabase = db.drop;
-      dataSource = new DataSource({ ...postgresOptions(db.url), logging: false });
-    }
-    await dataSource.initialize();
-    state = new StateStore(dataSource);
-    history = new AnalysisStore(dataSource);
+    db = await openTestDataSource(kind, 'statestore');
+    state = new StateStore(db.dataSource);
+    history = new AnalysisStore(db.dataSource);
   });
-  afterEach(async () => {
-    await dataSource.destroy();
-    await dropDatabase();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => db.close());
 
   it('keeps named values, replacing on write', async () => {
     expect(await state.readValue('k')).toBeNull();

@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
-import { createTestDatabase } from '../../test/support/pg-database';
-import { postgresOptions, sqliteOptions } from './data-source-options';
+import { openTestDataSource, sessionRow, TestDataSource } from '../../test/support/pg-database';
 import { RaceSessionEntity } from './race-session.entity';
 import { TrackStore } from './track-store.service';
 import { TrackpointRecord } from './trackpoint.types';
@@ -14,40 +10,19 @@ const point = (sec: number, hr: number | null = 140): TrackpointRecord => ({
   heartRate: hr, cadence: 88, power: null, activityType: 'CYCLING', leg: 'bike', status: 'MOVING',
 });
 
-function session(id: string, state: RaceSessionEntity['state'], startedAt: number): RaceSessionEntity {
-  return Object.assign(new RaceSessionEntity(), {
-    id, shareUrl: `https://livetrack.garmin.com/session/${id}/token/T`, raceConfig: {}, thresholds: {}, state,
-    stopReason: null, stopDetail: null, sessionName: null, athlete: null, garminStart: null, garminEnd: null, postFrequencyS: null,
-    startedAt, stoppedAt: null, updatedAt: startedAt, lastPointAt: null, lastNewPointReceivedAt: null, points: 0, polls: 0,
-    pollErrors: 0, lastError: null, lastErrorAt: null, lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0,
-    lastAnalysisAt: null, lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: null, thresholdsUpdatedBy: null,
-  });
-}
+const session = (id: string, state: RaceSessionEntity['state'], startedAt: number) => sessionRow(id, startedAt, { state });
 
 describe.each(['sqlite', 'postgres'] as const)('TrackStore on a real %s database', (kind) => {
-  let dir: string;
-  let dataSource: DataSource;
+  let db: TestDataSource;
   let store: TrackStore;
-  let dropDatabase: () => Promise<void> = async () => {};
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'trackstore-'));
-    if (kind === 'sqlite') {
-      dataSource = new DataSource({ ...sqliteOptions(join(dir, 'a', 'b.db')), logging: false });
-    } else {
-      const db = await createTestDatabase('trackstore');
-      dropDatabase = db.drop;
-      dataSource = new DataSource({ ...postgresOptions(db.url), logging: false });
-    }
-    await dataSource.initialize();
-    store = new TrackStore(dataSource);
+    // A nested path: the SQLite folder is created when missing.
+    db = await openTestDataSource(kind, 'trackstore', join('a', 'b.db'));
+    store = new TrackStore(db.dataSource);
     await store.createSession(session('s1', 'active', T0));
   });
-  afterEach(async () => {
-    await dataSource.destroy();
-    await dropDatabase();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => db.close());
 
   it('inserts a batch once: re-sent points are skipped and counters follow the rows really inserted', async () => {
     expect(await store.insertPointsIgnoringDuplicates('s1', [point(0), point(5), point(10)], {}, { polls: 1 })).toBe(3);

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { abortableSleep } from '../common/abortable-sleep';
 import { AppConfig } from '../config/app-config';
 import { StateStore } from '../storage/state-store.service';
 import { TrackStore } from '../storage/track-store.service';
@@ -291,18 +292,8 @@ export class TelegramCommandsService implements OnApplicationBootstrap, BeforeAp
     }
   }
 
-  /** Waits, cut short by shutdown. */
   private sleep(ms: number): Promise<void> {
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done);
-    });
+    return abortableSleep(ms, this.abort.signal);
   }
+
 }

@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { InputError } from '../common/errors';
+import { abortableSleep } from '../common/abortable-sleep';
 import { AppConfig } from '../config/app-config';
 import { SPANS } from '../telemetry/metrics';
 import { inSpan } from '../telemetry/tracing';
@@ -246,18 +247,9 @@ export class TelegramClient implements BeforeApplicationShutdown {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.closing.signal;
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done);
-    });
+    return abortableSleep(ms, this.closing.signal);
   }
+
 
   /** Removes the bot token from any text (URLs in messages, descriptions echoing the path). */
   redact(text: string): string {
