@@ -1,10 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { RaceSessionEntity } from '../storage/race-session.entity';
 import { SessionLeaseStore } from '../storage/session-lease-store.service';
 import { TrackStore } from '../storage/track-store.service';
 import { Tracker } from '../tracking/tracker.service';
 import { planLeases } from './lease-plan';
+
+/** A claim round runs this long after a dead replica's lease expiry (clocks of replicas differ a little). */
+const LAPSE_MARGIN_MS = 50;
 
 /** Figures for /health. */
 export interface LeaseStats {
@@ -48,6 +50,8 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
   private fairShare: number | null = null;
   private alive: string[] = [];
   private paused = false;
+  /** When another replica's unrenewed leases run out next (null: none). */
+  private nextLapseAt: number | null = null;
 
   constructor(
     private readonly leases: SessionLeaseStore,
@@ -99,6 +103,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     } catch (error) {
       this.logger.warn({ msg: `leases not handed back (they expire after ${this.config.leaseTtlS} s): ${(error as Error).message}` });
     }
+    await this.leases.closeCoordinator();
   }
 
   /**
@@ -138,9 +143,13 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
 
   private schedule(): void {
     if (this.closing) return;
+    // Wake early when another replica's unrenewed leases run out (it died): its sessions are
+    // claimed then, not up to a round later, so a takeover stays within TTL + one poll interval.
+    const lapseIn = this.nextLapseAt === null ? Infinity : this.nextLapseAt + LAPSE_MARGIN_MS - Date.now();
+    const delay = Math.max(LAPSE_MARGIN_MS, Math.min(this.roundMs, lapseIn));
     this.timer = setTimeout(() => {
       void this.runRound().finally(() => this.schedule());
-    }, this.roundMs);
+    }, delay);
     this.timer.unref?.();
   }
 
@@ -188,23 +197,20 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
       const ids = await this.leases.claimSessions(this.replicaId, plan.claim, until);
       if (ids.length) await this.take(ids);
     }
+    // A lease renewed 1.5 rounds late or more is not being renewed: its holder stopped.
+    this.nextLapseAt = await this.leases.nextLapse(this.replicaId, this.ttlMs, this.roundMs * 1.5);
     this.counters.rounds++;
     this.lastRoundAt = Date.now();
     this.lastError = null;
   }
 
   private async take(ids: string[]): Promise<void> {
-    const sessions = (await Promise.all(ids.map((id) => this.store.findSession(id)))).filter((s): s is RaceSessionEntity => s !== null);
+    const sessions = await this.store.findSessions(ids);
     await this.tracker.resume(sessions);
     this.counters.taken_over += sessions.length;
     if (this.counters.rounds > 0) this.logger.log({ msg: `took ${sessions.length} sessions`, sessions: ids.slice(0, 20) });
   }
 
-  /**
-   * The database did not answer. Pollers keep going (their writes fail and back off) until most of
-   * a TTL has passed without a renewal: then another replica may take the sessions over, so these
-   * pollers stop; the next good round takes a share again and polls resume from the stored points.
-   */
   /**
    * The database did not answer. Pollers keep going (their writes fail and back off) until most of
    * a TTL has passed without a renewal: then the watchdog stops them (another replica may take the

@@ -50,6 +50,19 @@ describe.each(['sqlite', 'postgres'] as const)('SessionLeaseStore on a real %s d
     expect(await leases.renewLeases('a', T0 + 3 * TTL)).toEqual([]);
   });
 
+  it('tells when the next unrenewed lease of another replica runs out, ignoring fresh, own and expired ones', async () => {
+    await leases.claimSessions('dead', 2, T0 + 10_000, T0); // s0, s1: renewed long ago, expire soon
+    await leases.claimSessions('alive', 2, T0 + TTL, T0); // s2, s3: just renewed
+    await leases.claimSessions('me', 1, T0 + 5_000, T0); // s4: mine, expiring soonest
+    await leases.claimSession('s5', 'gone', T0 - 1, T0 - TTL); // already expired: claimable by any round
+    expect(await leases.nextLapse('me', TTL, 5_000, T0)).toBe(T0 + 10_000);
+    expect(await leases.nextLapse('dead', TTL, 5_000, T0)).toBe(T0 + 5_000);
+    await leases.renewLeases('dead', T0 + TTL);
+    expect(await leases.nextLapse('alive', TTL, 5_000, T0)).toBe(T0 + 5_000);
+    await leases.releaseLeases('me');
+    expect(await leases.nextLapse('alive', TTL, 5_000, T0)).toBeNull();
+  });
+
   it('keeps replica heartbeats, least loaded first, and forgets the silent and the departed', async () => {
     await leases.heartbeat('b', T0, 5, T0);
     await leases.heartbeat('a', T0, 5, T0);

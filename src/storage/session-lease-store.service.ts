@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { placeholdersFor, WriteQueue, writeQueueOf } from './write-queue';
 
 /** A replica as the others see it. */
@@ -21,17 +21,52 @@ const LEASABLE = `(state = 'active' OR (state = 'finished' AND watching_until IS
  * never wait on each other; SQLite is one process, where the write queue does the same.
  */
 @Injectable()
-export class SessionLeaseStore {
+export class SessionLeaseStore implements OnApplicationShutdown {
   private readonly writes: WriteQueue;
   private readonly postgres: boolean;
+  /** PostgreSQL: a connection of its own for the coordination queries (see query()). */
+  private coordinator: QueryRunner | null = null;
+  private closed = false;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.writes = writeQueueOf(dataSource);
     this.postgres = dataSource.options.type === 'postgres';
   }
 
-  private query<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.dataSource.query(placeholdersFor(this.dataSource, sql), params);
+  /**
+   * On PostgreSQL the lease queries run on one reserved pool connection, not through the pool's
+   * queue: with a thousand pollers waiting for a connection, a renewal queued behind them would
+   * come too late and the leases would lapse under a replica that is alive. A broken connection is
+   * dropped (TypeORM releases it on error) and the next query takes a fresh one.
+   */
+  private async query<T>(sql: string, params: unknown[]): Promise<T> {
+    const text = placeholdersFor(this.dataSource, sql);
+    if (!this.postgres || this.closed) return this.dataSource.query(text, params);
+    let runner = this.coordinator;
+    if (!runner || runner.isReleased) {
+      runner = this.dataSource.createQueryRunner('master');
+      this.coordinator = runner;
+    }
+    try {
+      return await runner.query(text, params);
+    } catch (error) {
+      // A failed query may have left the connection unusable: start afresh next time.
+      if (this.coordinator === runner) this.coordinator = null;
+      await runner.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Gives the reserved connection back (shutdown): later queries go through the pool. */
+  async closeCoordinator(): Promise<void> {
+    this.closed = true;
+    const runner = this.coordinator;
+    this.coordinator = null;
+    if (runner && !runner.isReleased) await runner.release().catch(() => undefined);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.closeCoordinator();
   }
 
   /** Records that a replica is alive and how many sessions it holds. */
@@ -123,6 +158,21 @@ export class SessionLeaseStore {
   /** Frees a session's lease, whoever holds it (the holder lets go at its next renewal). */
   async clearLease(sessionId: string): Promise<void> {
     await this.writes.run(() => this.query(`UPDATE race_sessions SET lease_holder = NULL, lease_expires_at = NULL WHERE id = ?`, [sessionId]));
+  }
+
+  /**
+   * The earliest future expiry among other replicas' leases that were not renewed on time (their
+   * expiry is more than `lateByMs` short of a fresh lease): a replica that died. The keeper wakes
+   * then, so a dead replica's sessions are taken when its leases run out, not a round later.
+   */
+  async nextLapse(replicaId: string, ttlMs: number, lateByMs: number, now = Date.now()): Promise<number | null> {
+    const rows = await this.query<Array<{ t: string | number | null }>>(
+      `SELECT MIN(lease_expires_at) AS t FROM race_sessions
+       WHERE ${LEASABLE} AND lease_holder IS NOT NULL AND lease_holder <> ? AND lease_expires_at > ? AND lease_expires_at < ?`,
+      [replicaId, now, now + ttlMs - lateByMs],
+    );
+    const t = rows[0]?.t;
+    return t === null || t === undefined ? null : Number(t);
   }
 
   /** Who holds a session now (null when nobody, or the lease ran out). */

@@ -60,6 +60,17 @@ describe.each(['sqlite', 'postgres'] as const)('TrackStore on a real %s database
     expect(await store.isReady()).toEqual({ ok: true, detail: 'migrations applied' });
   });
 
+  it('never moves last_point_at back for a late older batch, and keeps one copy of a point repeated in a batch', async () => {
+    await store.insertPointsIgnoringDuplicates('s1', [point(30)]);
+    expect(await store.insertPointsIgnoringDuplicates('s1', [point(5), point(5), point(10)], {}, { polls: 1 })).toBe(2);
+    expect(await store.findSession('s1')).toMatchObject({ points: 3, polls: 1, lastPointAt: T0 + 30_000 });
+  });
+
+  it('updates json columns and counters in one write', async () => {
+    await store.incrementSession('s1', { alertsSent: 2 }, { alertState: { hr: { over: true } }, lastError: null });
+    expect(await store.findSession('s1')).toMatchObject({ alertsSent: 2, alertState: { hr: { over: true } }, lastError: null });
+  });
+
   it('increments counters atomically', async () => {
     await Promise.all([
       store.incrementSession('s1', { pollErrors: 1 }, { lastError: 'a' }),

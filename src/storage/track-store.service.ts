@@ -14,6 +14,15 @@ const POINT_COLUMNS = [
   'heart_rate', 'cadence', 'power', 'activity_type', 'leg', 'status',
 ] as const;
 
+/** The record fields behind POINT_COLUMNS after session_id, with their PostgreSQL types (for UNNEST). */
+const POINT_FIELDS: ReadonlyArray<keyof TrackpointRecord> = [
+  'time', 'lat', 'lon', 'altitudeM', 'speedMps', 'distanceM', 'durationS', 'heartRate', 'cadence', 'power', 'activityType', 'leg', 'status',
+];
+const POINT_PG_TYPES = ['int8', 'float8', 'float8', 'float8', 'float8', 'float8', 'float8', 'int4', 'int4', 'int4', 'varchar', 'varchar', 'varchar'];
+const UNNEST_INSERT =
+  `INSERT INTO trackpoints (${POINT_COLUMNS.join(',')}) SELECT $1, u.* FROM unnest(${POINT_PG_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(',')}) AS u ` +
+  'ON CONFLICT (session_id, time) DO NOTHING';
+
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 200;
 
@@ -60,6 +69,11 @@ export class TrackStore {
     return this.sessions.findOneBy({ id });
   }
 
+  /** Several sessions by id in one query (a takeover resumes hundreds at once); unknown ids are left out. */
+  findSessions(ids: string[]): Promise<RaceSessionEntity[]> {
+    return ids.length ? this.sessions.findBy({ id: In(ids) }) : Promise.resolve([]);
+  }
+
   findActiveSessions(): Promise<RaceSessionEntity[]> {
     return this.sessions.find({ where: { state: 'active' }, order: { startedAt: 'ASC' } });
   }
@@ -104,18 +118,35 @@ export class TrackStore {
 
   /** Adds to counters atomically (no read-modify-write race between poll and analysis). */
   async incrementSession(id: string, counters: SessionCounters, patch: SessionPatch = {}): Promise<void> {
-    await this.exclusive(() =>
-      this.dataSource.transaction(async (manager) => {
-        await this.applyCounters(manager, id, counters);
-        await manager.update(RaceSessionEntity, { id }, asUpdate({ ...patch, updatedAt: Date.now() }));
-      }),
-    );
+    await this.exclusive(() => this.updateSessionRow(this.dataSource.manager, id, { ...patch, updatedAt: Date.now() }, counters));
   }
 
-  private async applyCounters(manager: EntityManager, id: string, counters: SessionCounters): Promise<void> {
-    for (const [column, by] of Object.entries(counters)) {
-      if (by) await manager.increment(RaceSessionEntity, { id }, column, by);
+  /**
+   * One UPDATE of a session row: the patch, the counters added in place (`polls = polls + n`, no
+   * read-modify-write race between poll and analysis) and, when given, last_point_at moved up to
+   * `newestPoint` but never back. One statement instead of one per counter: a poll is the hottest
+   * write there is (2,500 sessions on a database shared by several replicas).
+   */
+  private async updateSessionRow(manager: EntityManager, id: string, patch: SessionPatch, counters: SessionCounters & { points?: number }, newestPoint?: number): Promise<void> {
+    const set: Record<string, unknown> = { ...patch };
+    const params: Record<string, number> = {};
+    for (const [property, by] of Object.entries(counters)) {
+      if (!by) continue;
+      const column = this.sessionColumn(property);
+      params[`by_${property}`] = Math.trunc(by);
+      set[property] = () => `${column} + :by_${property}`;
     }
+    if (newestPoint !== undefined) {
+      params.newest_point = Math.trunc(newestPoint);
+      set.lastPointAt = () => 'CASE WHEN last_point_at IS NULL OR last_point_at < :newest_point THEN :newest_point ELSE last_point_at END';
+    }
+    await manager.createQueryBuilder().update(RaceSessionEntity).set(asUpdate(set as SessionPatch)).where('id = :id', { id }).setParameters(params).execute();
+  }
+
+  private sessionColumn(property: string): string {
+    const column = this.dataSource.getMetadata(RaceSessionEntity).findColumnWithPropertyName(property);
+    if (!column) throw new Error(`race_sessions has no column for ${property}`);
+    return column.databaseName;
   }
 
   /**
@@ -127,21 +158,20 @@ export class TrackStore {
   async insertPointsIgnoringDuplicates(sessionId: string, points: TrackpointRecord[], patch: SessionPatch = {}, counters: SessionCounters = {}): Promise<number> {
     return this.exclusive(() => this.dataSource.transaction(async (manager) => {
       const inserted = await this.insertChunks(manager, sessionId, points);
-      const update: SessionPatch = { ...patch, updatedAt: Date.now() };
-      if (inserted > 0) {
-        await manager.increment(RaceSessionEntity, { id: sessionId }, 'points', inserted);
-        const newest = points.reduce((max, p) => Math.max(max, p.time), 0);
-        const current = await manager.findOne(RaceSessionEntity, { where: { id: sessionId }, select: { id: true, lastPointAt: true } });
-        if (!current?.lastPointAt || newest > current.lastPointAt) update.lastPointAt = newest;
-        update.lastNewPointReceivedAt = Date.now();
+      const now = Date.now();
+      if (inserted === 0) {
+        await this.updateSessionRow(manager, sessionId, { ...patch, updatedAt: now }, counters);
+        return 0;
       }
-      await this.applyCounters(manager, sessionId, counters);
-      await manager.update(RaceSessionEntity, { id: sessionId }, asUpdate(update));
+      const newest = points.reduce((max, p) => Math.max(max, p.time), 0);
+      await this.updateSessionRow(manager, sessionId, { ...patch, updatedAt: now, lastNewPointReceivedAt: now }, { ...counters, points: inserted }, newest);
       return inserted;
     }));
   }
 
   private async insertChunks(manager: EntityManager, sessionId: string, points: TrackpointRecord[]): Promise<number> {
+    if (points.length === 0) return 0;
+    if (this.dataSource.options.type === 'postgres') return this.insertColumns(manager, sessionId, points);
     let inserted = 0;
     for (let start = 0; start < points.length; start += INSERT_CHUNK) {
       const chunk = points.slice(start, start + INSERT_CHUNK);
@@ -155,6 +185,22 @@ export class TrackStore {
       inserted += result.affected ?? 0;
     }
     return inserted;
+  }
+
+  /**
+   * PostgreSQL: the whole batch in one statement of one array per column (UNNEST), whatever its
+   * size. Fourteen parameters instead of fourteen per row parse and plan faster: 2.3–2.5× the
+   * multi-row VALUES insert in bench/ingest-pg.js.
+   */
+  private async insertColumns(manager: EntityManager, sessionId: string, points: TrackpointRecord[]): Promise<number> {
+    const columns = POINT_FIELDS.map(() => new Array<unknown>(points.length));
+    points.forEach((p, row) => {
+      POINT_FIELDS.forEach((field, c) => {
+        columns[c][row] = p[field];
+      });
+    });
+    const result = await manager.queryRunner!.query(UNNEST_INSERT, [sessionId, ...columns], true);
+    return result.affected ?? 0;
   }
 
   /** Multi-row INSERT ... ON CONFLICT DO NOTHING: valid in SQLite ≥3.24 and PostgreSQL alike. */
