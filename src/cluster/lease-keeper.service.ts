@@ -52,6 +52,9 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
   private paused = false;
   /** When another replica's unrenewed leases run out next (null: none). */
   private nextLapseAt: number | null = null;
+  /** Sessions claimed whose pollers are still being started (see take()). */
+  private readonly resuming = new Set<string>();
+  private takes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly leases: SessionLeaseStore,
@@ -75,6 +78,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     }
     // The first round is awaited: at boot this replica resumes its share before serving.
     await this.runRound();
+    await this.takes;
     this.schedule();
     // Apart from the rounds: a round that hangs (a starved pool) must not let pollers run on
     // leases that have run out, or two replicas would poll one session.
@@ -95,6 +99,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.timer) clearTimeout(this.timer);
     if (this.watchdog) clearInterval(this.watchdog);
     await this.round;
+    await this.takes;
     // Pollers first (their in-flight batches stored), then the leases go back at once.
     await this.tracker.shutdownPollers();
     try {
@@ -162,7 +167,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     const now = Date.now();
     const until = now + this.ttlMs;
     const here = this.tracker.heldSessionIds();
-    await this.leases.heartbeat(this.replicaId, this.startedAt, here.length, now);
+    await this.leases.heartbeat(this.replicaId, this.startedAt, here.length + this.resuming.size, now);
     const kept = new Set(await this.leases.renewLeases(this.replicaId, until));
     this.lastRenewOkAt = Date.now();
     this.paused = false;
@@ -175,14 +180,15 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     // Leases held without a poller here: at the first round, this replica's own from before a
     // restart under the same REPLICA_ID (a pod's container restarted) — resume them; later, a
     // resume that failed — hand them back.
-    const orphans = [...kept].filter((id) => !this.tracker.heldSessionIds().includes(id));
-    if (orphans.length && this.counters.rounds === 0) await this.take(orphans);
+    const polled = new Set(this.tracker.heldSessionIds());
+    const orphans = [...kept].filter((id) => !polled.has(id) && !this.resuming.has(id));
+    if (orphans.length && this.counters.rounds === 0) this.take(orphans);
     else if (orphans.length) await this.leases.releaseLeases(this.replicaId, orphans);
 
     const alive = await this.leases.aliveReplicas(this.ttlMs);
     this.alive = alive.map((r) => r.id);
     const held = this.tracker.heldSessionIds();
-    const plan = planLeases({ me: this.replicaId, held: held.length, alive, leasable: await this.leases.countLeasable() });
+    const plan = planLeases({ me: this.replicaId, held: held.length + this.resuming.size, alive, leasable: await this.leases.countLeasable() });
     this.fairShare = plan.fairShare;
 
     if (plan.release > 0 && !this.closing) {
@@ -195,7 +201,7 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     }
     if (plan.claim > 0 && !this.closing) {
       const ids = await this.leases.claimSessions(this.replicaId, plan.claim, until);
-      if (ids.length) await this.take(ids);
+      if (ids.length) this.take(ids);
     }
     // A lease renewed 1.5 rounds late or more is not being renewed: its holder stopped.
     this.nextLapseAt = await this.leases.nextLapse(this.replicaId, this.ttlMs, this.roundMs * 1.5);
@@ -204,11 +210,27 @@ export class LeaseKeeper implements OnApplicationBootstrap, BeforeApplicationShu
     this.lastError = null;
   }
 
-  private async take(ids: string[]): Promise<void> {
-    const sessions = await this.store.findSessions(ids);
-    await this.tracker.resume(sessions);
-    this.counters.taken_over += sessions.length;
-    if (this.counters.rounds > 0) this.logger.log({ msg: `took ${sessions.length} sessions`, sessions: ids.slice(0, 20) });
+  /**
+   * Starts pollers for claimed sessions, apart from the round: a round must come back to renew
+   * within the TTL however many sessions a takeover brings (a thousand resumes on a busy database
+   * take seconds). Until started they count as held, and are neither released nor claimed twice.
+   */
+  private take(ids: string[]): void {
+    for (const id of ids) this.resuming.add(id);
+    const first = this.counters.rounds === 0;
+    this.takes = this.takes.then(async () => {
+      try {
+        const sessions = await this.store.findSessions(ids);
+        await this.tracker.resume(sessions);
+        this.counters.taken_over += sessions.length;
+        if (!first) this.logger.log({ msg: `took ${sessions.length} sessions`, sessions: ids.slice(0, 20) });
+      } catch (error) {
+        // Their leases stay held without pollers: the next round hands them back for others.
+        this.logger.warn({ msg: `could not resume ${ids.length} claimed sessions: ${(error as Error).message}` });
+      } finally {
+        for (const id of ids) this.resuming.delete(id);
+      }
+    });
   }
 
   /**

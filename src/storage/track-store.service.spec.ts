@@ -71,6 +71,16 @@ describe.each(['sqlite', 'postgres'] as const)('TrackStore on a real %s database
     expect(await store.findSession('s1')).toMatchObject({ alertsSent: 2, alertState: { hr: { over: true } }, lastError: null });
   });
 
+  it('reads the resume marks of many sessions at once: first point time and newest leg, or nothing stored', async () => {
+    await store.createSession(session('empty', 'active', T0 + 1));
+    await store.insertPointsIgnoringDuplicates('s1', [point(10), { ...point(20), leg: 'run' }, point(5)]);
+    const marks = await store.findResumeMarks(['s1', 'empty', 'unknown']);
+    expect(Object.fromEntries(marks)).toEqual({
+      s1: { firstTime: T0 + 5_000, lastLeg: 'run' },
+      empty: { firstTime: null, lastLeg: null },
+    });
+  });
+
   it('increments counters atomically', async () => {
     await Promise.all([
       store.incrementSession('s1', { pollErrors: 1 }, { lastError: 'a' }),

@@ -23,6 +23,15 @@ const UNNEST_INSERT =
   `INSERT INTO trackpoints (${POINT_COLUMNS.join(',')}) SELECT $1, u.* FROM unnest(${POINT_PG_TYPES.map((t, i) => `$${i + 2}::${t}[]`).join(',')}) AS u ` +
   'ON CONFLICT (session_id, time) DO NOTHING';
 
+/** Sessions per resume-marks query: well under both databases' bound-parameter limits. */
+const RESUME_MARKS_CHUNK = 500;
+
+/** What resuming a session's poller needs from its stored points. */
+export interface ResumeMark {
+  firstTime: number | null;
+  lastLeg: TrackpointRecord['leg'] | null;
+}
+
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 200;
 
@@ -248,6 +257,29 @@ export class TrackStore {
       if (page.length < pageSize) return;
       from = page[page.length - 1].time + 1;
     }
+  }
+
+  /**
+   * For each session, what a poller needs to resume it: the time of its oldest stored point and
+   * the leg of its newest (null when it has none). One query for hundreds of sessions (a takeover):
+   * correlated subqueries on the primary key, cheap on both databases however long the races.
+   */
+  async findResumeMarks(sessionIds: string[]): Promise<Map<string, ResumeMark>> {
+    const marks = new Map<string, ResumeMark>();
+    for (let start = 0; start < sessionIds.length; start += RESUME_MARKS_CHUNK) {
+      const ids = sessionIds.slice(start, start + RESUME_MARKS_CHUNK);
+      const rows: Array<{ id: string; first_time: string | number | null; last_leg: TrackpointRecord['leg'] | null }> = await this.dataSource.query(
+        this.placeholders(
+          `SELECT s.id AS id,
+             (SELECT MIN(p.time) FROM trackpoints p WHERE p.session_id = s.id) AS first_time,
+             (SELECT p.leg FROM trackpoints p WHERE p.session_id = s.id ORDER BY p.time DESC LIMIT 1) AS last_leg
+           FROM race_sessions s WHERE s.id IN (${ids.map(() => '?').join(',')})`,
+        ),
+        ids,
+      );
+      for (const r of rows) marks.set(r.id, { firstTime: r.first_time === null ? null : Number(r.first_time), lastLeg: r.last_leg ?? null });
+    }
+    return marks;
   }
 
   /** Newest stored point of a session, or null. */

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { RaceSessionEntity, StopReason } from '../storage/race-session.entity';
-import { TrackStore } from '../storage/track-store.service';
+import { ResumeMark, TrackStore } from '../storage/track-store.service';
 import { AppMetrics } from '../telemetry/app-metrics.service';
 import { Leg } from '../storage/trackpoint.types';
 import { GarminClient } from './garmin.client';
@@ -15,8 +15,8 @@ export type { PollState } from './session-poller';
 
 /** Resumed sessions start spread over at most this long, so a restart does not burst Garmin. */
 const RESUME_SPREAD_MS = 10_000;
-/** Resumes reading their stored points at once (a takeover of hundreds shares the pool with polls). */
-const RESUME_CONCURRENCY = 8;
+/** A session with nothing stored yet. */
+const NO_POINTS: ResumeMark = { firstTime: null, lastLeg: null };
 /** How long shutdown and manual stop wait for an in-flight poll before aborting it. */
 const IN_FLIGHT_GRACE_MS = 5_000;
 
@@ -75,28 +75,20 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     // Spread over half a poll interval at most: resumed sessions (a takeover) are already overdue.
     const interval = Math.min(RESUME_SPREAD_MS, ...list.map((x) => resolveRaceConfig(x.raceConfig).poll_interval_secs * 1000)) / 2;
     const spacing = list.length ? Math.min(250, interval / list.length) : 0;
-    // Due times are fixed now, not after each launch's reads, so hundreds of resumes on a busy
-    // database still poll on schedule; a few launches read their stored points at a time.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < list.length) {
-        const index = next++;
-        await this.resumeOne(list[index], now + Math.round(index * spacing));
+    // One read of every session's stored marks, then due times fixed now: hundreds of resumes on a
+    // busy database (a takeover) still poll on schedule.
+    const marks = await this.store.findResumeMarks(list.map((x) => x.id));
+    for (const [index, session] of list.entries()) {
+      const mode: PollerMode = session.state === 'active' ? 'active' : 'watching';
+      try {
+        const delay = this.startPoller(session, mode, 'resuming', now + Math.round(index * spacing), marks.get(session.id) ?? NO_POINTS);
+        if (delay === null) continue;
+        if (mode === 'active') this.events.lifecycle.next({ sessionId: session.id, kind: 'resumed' });
+        this.logger.log({ msg: mode === 'active' ? 'resuming session' : 'resuming the watch of a provisionally stopped session', sessionId: session.id, points: session.points, delay_ms: delay });
+      } catch (error) {
+        // A session whose stored URL no longer passes the allow-list stays as it is, unpolled.
+        this.logger.error({ msg: `cannot resume session: ${(error as Error).message}`, sessionId: session.id });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(RESUME_CONCURRENCY, list.length) }, worker));
-  }
-
-  private async resumeOne(session: RaceSessionEntity, dueAt: number): Promise<void> {
-    const mode: PollerMode = session.state === 'active' ? 'active' : 'watching';
-    try {
-      const delay = await this.launch(session, mode, 'resuming', dueAt);
-      if (delay === null) return;
-      if (mode === 'active') this.events.lifecycle.next({ sessionId: session.id, kind: 'resumed' });
-      this.logger.log({ msg: mode === 'active' ? 'resuming session' : 'resuming the watch of a provisionally stopped session', sessionId: session.id, points: session.points, delay_ms: delay });
-    } catch (error) {
-      // A session whose stored URL no longer passes the allow-list stays as it is, unpolled.
-      this.logger.error({ msg: `cannot resume session: ${(error as Error).message}`, sessionId: session.id });
     }
   }
 
@@ -174,7 +166,8 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   /** Starts polling a session already stored as active. */
   async begin(session: RaceSessionEntity): Promise<void> {
-    await this.launch(session, 'active', 'polling', Date.now());
+    const marks = await this.store.findResumeMarks([session.id]);
+    this.startPoller(session, 'active', 'polling', Date.now(), marks.get(session.id) ?? NO_POINTS);
   }
 
   /** Ends a watch without writing anything (the caller is about to track the session again). */
@@ -206,15 +199,12 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     this.logger.log({ msg: `tracking stopped: ${detail}`, sessionId, reason });
   }
 
-  /** Starts a poller whose first poll is due at `dueAt` (epoch ms); answers its delay, or null when none was started. */
-  private async launch(session: RaceSessionEntity, mode: PollerMode, state: PollState, dueAt: number): Promise<number | null> {
+  /** Starts a poller whose first poll is due at `dueAt` (epoch ms); answers its delay, or null when one runs already. */
+  private startPoller(session: RaceSessionEntity, mode: PollerMode, state: PollState, dueAt: number, mark: ResumeMark): number | null {
     if (this.pollers.has(session.id) || this.shuttingDown) return null;
     const parsed = parseShareUrl(session.shareUrl, this.config.allowedOrigins);
     if ('shortLink' in parsed) throw new Error('stored share URL is not a session URL');
-    const last = await this.store.findLastPoint(session.id);
-    const first = last ? await this.store.findFirstPoint(session.id) : null;
-    if (this.pollers.has(session.id) || this.shuttingDown) return null;
-    const poller = new SessionPoller(session, parsed, last?.leg ?? null, first?.time ?? null, this.deps, mode, state);
+    const poller = new SessionPoller(session, parsed, mark.lastLeg, mark.firstTime, this.deps, mode, state);
     this.pollers.set(session.id, poller);
     const delay = Math.max(0, dueAt - Date.now());
     this.arm(poller, delay);
