@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AnalysisModule } from './analysis/analysis.module';
+import { AthletesModule } from './athletes/athletes.module';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { ClusterEventsModule } from './cluster/cluster-events.module';
 import { AppConfig } from './config/app-config';
@@ -29,6 +30,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         StorageModule,
         TrackingModule,
+        AthletesModule,
         ClusterEventsModule,
         ControlModule,
         AnalysisModule,

@@ -13,6 +13,7 @@ const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
 const TOOLS = [
   'start_tracking', 'stop_tracking', 'get_tracking_status', 'get_recent_data', 'update_thresholds',
   'trigger_analysis', 'send_coaching_message', 'list_races', 'get_race_summary', 'get_race_metrics',
+  'list_athletes', 'set_athlete',
 ];
 const API_KEY = 'test-key-0123456789';
 const BOT_TOKEN = '123456:TEST-token';
@@ -87,7 +88,7 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
     return c;
   }
 
-  it.each<Transport>(['http', 'sse'])('lists the ten tools with schemas and annotations, the resources and the prompt (%s)', async (kind) => {
+  it.each<Transport>(['http', 'sse'])('lists every tool with schemas and annotations, the resources and the prompt (%s)', async (kind) => {
     const c = await client(open, kind);
     const { tools } = await c.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([...TOOLS].sort());

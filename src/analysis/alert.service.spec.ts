@@ -24,7 +24,7 @@ const series = (from: number, to: number, leg: Leg, extra: Partial<TrackpointRec
 function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null } = {}) {
   const session = {
     id: ID, thresholds: {} as Record<string, number | null>, raceConfig: {} as Record<string, unknown>, alertsMutedUntil: null as number | null,
-    alertState: null as Record<string, unknown> | null,
+    alertState: null as Record<string, unknown> | null, athleteKey: null as string | null,
   };
   const counted: number[] = [];
   const store = {
@@ -35,7 +35,14 @@ function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null
     updateSession: async (_id: string, patch: Record<string, unknown>) => void Object.assign(session, JSON.parse(JSON.stringify(patch))),
   };
   const sent: string[] = [];
-  const telegram = { enabled: opts.telegram ?? true, send: async (text: string) => (sent.push(text), { message_id: sent.length }) };
+  const chats: Array<string | undefined> = [];
+  const telegram = {
+    enabled: opts.telegram ?? true,
+    send: async (text: string, chatId?: string) => (sent.push(text), chats.push(chatId), { message_id: sent.length }),
+  };
+  // Athlete profiles' chats by athlete key.
+  const athleteChats: Record<string, string> = {};
+  const athletes = { telegramChatOf: async (key: string | null) => (key ? (athleteChats[key] ?? null) : null) };
   const labels: Array<[string, string]> = [];
   const metrics = { alert: (field: string, outcome: string) => void labels.push([field, outcome]) };
   let snapshot: RaceMetricsSnapshot = { race: {} as RaceMetricsSnapshot['race'], legs: [] };
@@ -43,7 +50,7 @@ function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null
   const coaching = { snapshot: async (_id: string, physiology: unknown) => (snapshots.push(physiology), snapshot) };
   let events = new TrackingEvents();
   const make = () => {
-    const created = new AlertService(store as never, events, telegram as never, metrics as never, coaching as never);
+    const created = new AlertService(store as never, events, telegram as never, metrics as never, coaching as never, athletes as never);
     created.onModuleInit();
     return created;
   };
@@ -64,7 +71,7 @@ function setup(opts: { telegram?: boolean; firstStored?: TrackpointRecord | null
     get service() {
       return service;
     },
-    takeover, session, sent, labels, counted, snapshots, batch,
+    takeover, session, sent, chats, athleteChats, labels, counted, snapshots, batch,
     setSnapshot: (s: RaceMetricsSnapshot) => void (snapshot = s),
   };
 }
@@ -93,6 +100,17 @@ describe('AlertService', () => {
     ]);
     // Metrics are not read when no metric alert is configured.
     expect(t.snapshots).toEqual([]);
+  });
+
+  it("sends to the athlete's own Telegram chat when their profile has one, else to the default chat", async () => {
+    const t = setup();
+    t.session.raceConfig = { fuel_every_min: 10 };
+    await t.batch(series(0, 600, 'bike'));
+    t.athleteChats.zoe = '-100777';
+    t.session.athleteKey = 'zoe';
+    await t.batch(series(605, 1200, 'bike'));
+    expect(t.sent).toHaveLength(2);
+    expect(t.chats).toEqual([undefined, '-100777']);
   });
 
   it('applies a changed fuel_every_min from the next batch and keeps the moving time counted', async () => {

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
+import { AthletesService } from '../athletes/athletes.service';
 import { MetricsService, physiologyOf } from '../metrics/metrics.service';
 import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
@@ -37,6 +38,8 @@ interface Outgoing {
   details: Record<string, unknown>;
   /** The session's alerts_muted_until (epoch ms) as read for this batch. */
   mutedUntil: number | null;
+  /** The session's athlete's Telegram chat; null = TELEGRAM_CHAT_ID. */
+  chatId: string | null;
 }
 
 /** Rule state of one session (in memory: see evaluate() for what a restart does). */
@@ -86,6 +89,7 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly telegram: TelegramClient,
     private readonly metrics: AppMetrics,
     private readonly coaching: MetricsService,
+    private readonly athletes: AthletesService,
   ) {}
 
   onModuleInit(): void {
@@ -157,11 +161,18 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     // Muting (Telegram /mute) silences delivery only: the rule state above still advanced, so a
     // breach raised while muted is not sent once the mute ends.
     const mutedUntil = session.alertsMutedUntil ?? null;
+    // The athlete's own chat when their profile names one (read only when something is to be sent).
+    const chatId = fired
+      ? await this.athletes.telegramChatOf(session.athleteKey).catch((error) => {
+          this.logger.warn({ msg: `athlete chat unreadable, sending to the default chat: ${(error as Error).message}`, sessionId });
+          return null;
+        })
+      : null;
     const reminders = fuel.reminders;
     const metricAlerts = metric.alerts;
     for (const alert of threshold.alerts) {
       this.deliver(sessionId, {
-        kind: 'threshold', field: alert.field, at: alert.at, text: formatAlert(alert), mutedUntil,
+        kind: 'threshold', field: alert.field, at: alert.at, text: formatAlert(alert), mutedUntil, chatId,
         details: { value: alert.value, threshold: alert.threshold, sustained_s: alert.sustained_s },
       });
     }
@@ -172,13 +183,13 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
     }
     for (const r of reminders.slice(-1)) {
       this.deliver(sessionId, {
-        kind: 'fuel', field: 'fuel_every_min', at: r.at, text: formatFuelReminder(r), mutedUntil,
+        kind: 'fuel', field: 'fuel_every_min', at: r.at, text: formatFuelReminder(r), mutedUntil, chatId,
         details: { leg: r.leg, moving_s: r.moving_s, every_min: r.every_min },
       });
     }
     for (const alert of metricAlerts) {
       this.deliver(sessionId, {
-        kind: alert.kind, field: alert.field, at: alert.at, text: formatMetricAlert(alert), mutedUntil,
+        kind: alert.kind, field: alert.field, at: alert.at, text: formatMetricAlert(alert), mutedUntil, chatId,
         details: { value: alert.value, limit: alert.limit, limit_pct: alert.limit_pct },
       });
     }
@@ -254,7 +265,7 @@ export class AlertService implements OnModuleInit, BeforeApplicationShutdown {
       return;
     }
     this.telegram
-      .send(text)
+      .send(text, alert.chatId ?? undefined)
       .then(
         (delivery) => {
           this.metrics.alert(label, 'delivered');

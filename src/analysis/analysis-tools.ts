@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
+import { AthletesService } from '../athletes/athletes.service';
 import { ConflictError, InputError, NotFoundError } from '../common/errors';
 import { ControlService } from '../control/control.service';
 import { sendCoachingInput, TOOL_DESCRIPTIONS, updateThresholdsInput } from '../mcp/schemas';
+import { TrackStore } from '../storage/track-store.service';
 import { CoachingMessages } from '../telegram/coaching-messages.service';
 import { redactSecrets } from '../tracking/share-url';
 
@@ -61,6 +63,8 @@ export class AnalysisTools {
   constructor(
     private readonly control: ControlService,
     private readonly coaching: CoachingMessages,
+    private readonly store: TrackStore,
+    private readonly athletes: AthletesService,
   ) {
     this.defs = (Object.keys(ANALYSIS_TOOL_INPUTS) as AnalysisToolName[]).map((name) => ({
       name,
@@ -85,7 +89,9 @@ export class AnalysisTools {
         return { ok: true, text: JSON.stringify({ changed: result.changed, thresholds: result.thresholds, coaching: result.coaching }) };
       }
       const { text, chat_id } = parsed.data as z.infer<typeof sendCoachingInput>;
-      const sent = await this.coaching.send(text, chat_id);
+      // This race's athlete's own chat unless Claude named one.
+      const chat = chat_id ?? (await this.athletes.telegramChatOf((await this.store.findSession(sessionId))?.athleteKey)) ?? undefined;
+      const sent = await this.coaching.send(text, chat);
       return { ok: true, text: `sent to Telegram chat ${sent.chat_id} (message ${sent.message_id})` };
     } catch (error) {
       const message = redactSecrets((error as Error).message ?? String(error));

@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { AthletesModule } from '../athletes/athletes.module';
 import { ControlModule } from '../control/control.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { TelegramModule } from '../telegram/telegram.module';
@@ -19,7 +20,7 @@ import { ClaudeRunnerClient } from './claude-runner.client';
 const BACKENDS = { 'claude-runner': ClaudeRunnerBackend, anthropic: AnthropicBackend, off: OffBackend } as const;
 
 @Module({
-  imports: [HttpModule, TrackingModule, TelegramModule, MetricsModule, ControlModule],
+  imports: [HttpModule, TrackingModule, TelegramModule, MetricsModule, ControlModule, AthletesModule],
   controllers: [AnalysisController],
   providers: [
     AnalysisService,

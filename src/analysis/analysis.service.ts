@@ -5,6 +5,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Subscription } from 'rxjs';
+import { AthletesService } from '../athletes/athletes.service';
 import { ConflictError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { TrackStore } from '../storage/track-store.service';
@@ -67,6 +68,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly metrics: AppMetrics,
     private readonly coaching: MetricsService,
     private readonly extras: StatusExtras,
+    private readonly athletes: AthletesService,
   ) {}
 
   /** Before the tracker's onApplicationBootstrap, which emits 'resumed' for sessions already active. */
@@ -301,6 +303,7 @@ export class AnalysisService implements OnModuleInit, BeforeApplicationShutdown 
       metrics: await this.raceMetrics(sessionId, session.raceConfig),
       course: await this.extras.courseOf(sessionId).catch(() => null),
       actions: this.backend.promptActions,
+      telegramChatId: await this.athletes.telegramChatOf(session.athleteKey).catch(() => null),
     });
   }
 

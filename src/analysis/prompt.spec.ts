@@ -85,6 +85,13 @@ describe('buildAnalysisPrompt', () => {
     expect(withAuth).toContain('-H "Authorization: Bearer $API_KEY"');
   });
 
+  it("names the athlete's own Telegram chat for send_coaching_message when their profile has one", () => {
+    const text = buildAnalysisPrompt({ ...baseInput(), telegramChatId: '-100777' });
+    expect(text).toContain('{"text": "...", "chat_id": "-100777"}');
+    expect(text).not.toContain('do not pass a chat_id');
+    expect(buildAnalysisPrompt(baseInput())).toContain('do not pass a chat_id');
+  });
+
   it('for the tools backend, the same figures with the tools in place of REST and MCP', () => {
     const http = buildAnalysisPrompt(baseInput());
     const tools = buildAnalysisPrompt({ ...baseInput(), actions: 'tools' });

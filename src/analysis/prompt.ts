@@ -43,6 +43,8 @@ export interface AnalysisPromptInput {
    * Only the closing "What you can do" section differs.
    */
   actions?: 'http' | 'tools';
+  /** The athlete's own Telegram chat (athlete profile), for the claude-runner's send_coaching_message; null = the server's default. */
+  telegramChatId?: string | null;
 }
 
 const METRICS: Array<{ key: 'heart_rate' | 'power' | 'cadence'; label: string; record: 'heartRate' | 'power' | 'cadence' }> = [
@@ -184,8 +186,11 @@ function instructions(input: AnalysisPromptInput): string[] {
     `   curl -s -X POST ${baseUrl}/control -H 'Content-Type: application/json'${auth} -d '{"session_id":"${session.id}","hr_max":150}'`,
     `   Allowed fields: ${THRESHOLD_FIELDS.join(', ')} (positive integers; each min ≤ its max). Bike fields apply on the bike, run_* on the run.`,
     '   The answer holds the effective thresholds; the change applies from the next poll.',
-    '2. Send the athlete a coaching message: call the MCP tool send_coaching_message with {"text": "..."}' +
-      ` (MCP server at ${baseUrl}${input.mcpPath}). The Telegram chat is configured on the server: do not pass a chat_id.`,
+    input.telegramChatId
+      ? `2. Send the athlete a coaching message: call the MCP tool send_coaching_message with {"text": "...", "chat_id": ${JSON.stringify(input.telegramChatId)}}` +
+        ` (MCP server at ${baseUrl}${input.mcpPath}; that chat_id is this athlete's own Telegram chat).`
+      : '2. Send the athlete a coaching message: call the MCP tool send_coaching_message with {"text": "..."}' +
+        ` (MCP server at ${baseUrl}${input.mcpPath}). The Telegram chat is configured on the server: do not pass a chat_id.`,
     '   One or two short sentences they can take in mid-effort: what to do, and why, from the figures above.',
     '3. If everything is on plan, do nothing. Do not message the athlete without a reason.',
     `Fresh data if you need it: GET ${baseUrl}/sessions/${session.id} and GET ${baseUrl}/sessions/${session.id}/points?minutes=${input.windowMin}.`,

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { McpModule, McpTransportType } from '@rekog/mcp-nest';
 import { AnalysisModule } from '../analysis/analysis.module';
+import { AthletesModule } from '../athletes/athletes.module';
 import { RequiresApiKey } from '../common/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import { ControlModule } from '../control/control.module';
@@ -8,6 +9,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { SummaryModule } from '../summary/summary.module';
 import { TelegramModule } from '../telegram/telegram.module';
 import { TrackingModule } from '../tracking/tracking.module';
+import { AthleteTools } from './athlete.tools';
 import { CoachingTools } from './coaching.tools';
 import { RaceResources } from './race.resources';
 import { RaceTools } from './race.tools';
@@ -19,6 +21,7 @@ const INSTRUCTIONS = [
   'messages, trigger_analysis for a full written analysis, get_race_metrics for coaching figures (NP, IF, TSS, decoupling,',
   'W′ balance, zones), and get_race_summary afterwards (list_races finds past races).',
   'session_id may be left out while exactly one race is tracked.',
+  'set_athlete and list_athletes keep athlete profiles: a race whose Garmin athlete name matches one gets its default race_config and Telegram chat.',
 ].join(' ');
 
 /**
@@ -68,8 +71,9 @@ export class McpFacadeModule {
         MetricsModule,
         AnalysisModule,
         TelegramModule,
+        AthletesModule,
       ],
-      providers: [RaceTools, CoachingTools, RaceResources],
+      providers: [RaceTools, CoachingTools, RaceResources, AthleteTools],
     };
   }
 }

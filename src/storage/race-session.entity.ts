@@ -134,4 +134,8 @@ export class RaceSessionEntity {
   /** The alert rules' state (threshold runs, fuelling count, metric alerts), so a takeover continues it. */
   @Column({ name: 'alert_state', type: 'simple-json', nullable: true })
   alertState: Record<string, unknown> | null;
+
+  /** The athlete profile (athletes.key) this session was matched to; null when none. */
+  @Column({ name: 'athlete_key', type: 'varchar', length: 64, nullable: true })
+  athleteKey: string | null;
 }

@@ -6,6 +6,7 @@ import { TrackStore } from './track-store.service';
 import { AnalysisStore } from './analysis-store.service';
 import { StateStore } from './state-store.service';
 import { SessionLeaseStore } from './session-lease-store.service';
+import { AthleteStore } from './athlete-store.service';
 
 @Global()
 @Module({
@@ -15,7 +16,7 @@ import { SessionLeaseStore } from './session-lease-store.service';
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), retryAttempts: 0 }),
     }),
   ],
-  providers: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore],
-  exports: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore],
+  providers: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore],
+  exports: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore],
 })
 export class StorageModule {}

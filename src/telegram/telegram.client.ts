@@ -61,7 +61,9 @@ export class TelegramPollError extends Error {
 
 /** Telegram refuses longer messages. */
 export const TELEGRAM_MAX_TEXT = 4096;
-const CHAT_ID = /^(-?\d+|@[A-Za-z0-9_]{4,})$/;
+/** A chat id Telegram accepts: numeric (groups and channels negative) or @channelname. */
+export const TELEGRAM_CHAT_ID_PATTERN = /^(-?\d+|@[A-Za-z0-9_]{4,})$/;
+const CHAT_ID = TELEGRAM_CHAT_ID_PATTERN;
 
 /** Why one attempt failed, and whether another attempt may help. */
 class AttemptError extends Error {

@@ -130,17 +130,21 @@ export class GarminClient {
    * Throws GarminError for anything else (a blip: the caller may start anyway).
    */
   async probeSession(conn: GarminConnection): Promise<'ok' | 'gone'> {
+    return (await this.probeSessionMeta(conn)).known;
+  }
+
+  /** probeSession, with the metadata body when that is what answered (null when only the share page did). */
+  async probeSessionMeta(conn: GarminConnection): Promise<{ known: 'ok' | 'gone'; meta: unknown }> {
     try {
-      await this.fetchSessionMeta(conn);
-      return 'ok';
+      return { known: 'ok', meta: await this.fetchSessionMeta(conn) };
     } catch (error) {
       if (!(error instanceof GarminError) || error.kind !== 'gone') throw error;
     }
     try {
       await this.loadSharePage(conn);
-      return 'ok';
+      return { known: 'ok', meta: null };
     } catch (error) {
-      if (error instanceof GarminError && error.kind === 'gone') return 'gone';
+      if (error instanceof GarminError && error.kind === 'gone') return { known: 'gone', meta: null };
       throw error;
     }
   }

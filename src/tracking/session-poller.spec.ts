@@ -41,6 +41,14 @@ describe('SessionPoller.nextDelay', () => {
     expect(d).toBeLessThanOrEqual(31_500);
   });
 
+  it('counts the interval from the start of the poll just made: a slow answer does not stretch it', async () => {
+    const p = poller({ postFrequencyS: 30, lastPointAt: NOW - 86_400_000 }, { poll_interval_secs: 10 });
+    (p as unknown as { tickStartedAt: number }).tickStartedAt = NOW - 4_000;
+    const d = p.nextDelay(NOW);
+    expect(d).toBeGreaterThanOrEqual(24_500);
+    expect(d).toBeLessThanOrEqual(27_500);
+  });
+
   it('while watching: the watch interval, but wakes for the expiry', () => {
     expect(poller({ watchingUntil: NOW + 3600_000 }, {}, 'watching').nextDelay(NOW)).toBe(300_000);
     expect(poller({ watchingUntil: NOW + 10_000 }, {}, 'watching').nextDelay(NOW)).toBe(10_000);

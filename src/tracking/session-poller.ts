@@ -69,6 +69,8 @@ export class SessionPoller {
   /** Kind of the newest failure while it lasts; 'gone' = Garmin answers 404 for the session. */
   private failing: FailureKind | 'gone' | null = null;
   backoffUntil = 0;
+  /** When the current (or last) tick began: the next poll is due an interval after it. */
+  private tickStartedAt: number | null = null;
   private pollsSinceMeta = 0;
   private needMeta = true;
   /** Metadata calls failed in a row; they never gate points, they only space out retries. */
@@ -79,6 +81,8 @@ export class SessionPoller {
   pointsSource: PointsSource;
   private pagePolls = 0;
   private watchPolls = 0;
+  /** Garmin's athlete name already announced (athleteNamed) by this poller; set when the session has its athlete. */
+  private athleteAnnounced: string | null;
   state: PollState;
   nextPollAt: number | null = null;
   inFlight: Promise<void> | null = null;
@@ -108,11 +112,15 @@ export class SessionPoller {
     this.garminEnd = session.garminEnd;
     this.postFrequencyS = session.postFrequencyS;
     this.pointsSource = session.pointsSource ?? 'api';
+    // A matched session needs no announcement; an unmatched one is announced once per launch (a
+    // profile added since the last launch then matches after a restart or takeover).
+    this.athleteAnnounced = session.athleteKey ? (session.athlete ?? '') : null;
     this.state = mode === 'watching' ? 'watching' : state;
   }
 
   /** Polls unless backing off, then decides the lifecycle. Never throws. */
   async tick(): Promise<TickResult> {
+    this.tickStartedAt = Date.now();
     try {
       if (Date.now() >= this.backoffUntil) {
         if (this.mode === 'active') this.state = 'polling';
@@ -195,8 +203,11 @@ export class SessionPoller {
       const phase = (((this.lastPointAt + freqMs + ALIGN_SLACK_MS - earliest) % freqMs) + freqMs) % freqMs;
       return earliest + phase - now;
     }
-    // ±5 % jitter: sessions started together drift apart instead of polling in lock-step.
-    return Math.round(interval * (1 + POLL_JITTER * (2 * Math.random() - 1)));
+    // ±5 % jitter: sessions started together drift apart instead of polling in lock-step. Counted
+    // from the start of the poll just made, so a slow answer (a busy database) does not stretch
+    // the interval.
+    const spent = this.tickStartedAt === null ? 0 : Math.max(0, now - this.tickStartedAt);
+    return Math.max(0, Math.round(interval * (1 + POLL_JITTER * (2 * Math.random() - 1)) - spent));
   }
 
   /** One poll in its own trace span (Garmin calls are its children), timed and counted by outcome. */
@@ -236,6 +247,10 @@ export class SessionPoller {
       await this.deps.store.updateSession(this.id, {
         sessionName: meta.sessionName, athlete: meta.athlete, garminStart: meta.start, garminEnd: meta.end, postFrequencyS: meta.postTrackPointFrequencyS,
       });
+      if (meta.athlete && this.athleteAnnounced === null) {
+        this.athleteAnnounced = meta.athlete;
+        this.deps.events.athleteNamed.next({ sessionId: this.id, athlete: meta.athlete });
+      }
     } catch (error) {
       if (!(error instanceof GarminError || error instanceof MalformedResponseError)) throw error;
       this.metaFailures++;

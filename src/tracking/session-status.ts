@@ -31,6 +31,8 @@ export function toSessionStatus(s: RaceSessionEntity, runtime: RuntimeView | nul
     race_type: config.race_type,
     session_name: s.sessionName,
     athlete: s.athlete,
+    // The athlete profile this session was matched to (additive: not in the contract's list).
+    athlete_key: s.athleteKey ?? null,
     started_at: new Date(s.startedAt).toISOString(),
     stopped_at: iso(s.stoppedAt),
     elapsed_s: Math.max(0, Math.round((end - s.startedAt) / 1000)),

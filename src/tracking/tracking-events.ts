@@ -15,6 +15,13 @@ export interface SessionLifecycle {
   reason?: string;
 }
 
+/** Garmin's metadata named the athlete of a session not yet matched to an athlete profile. */
+export interface AthleteNamed {
+  sessionId: string;
+  /** userDisplayName as Garmin sends it. */
+  athlete: string;
+}
+
 /**
  * In-process notifications from the tracker, so analysis/alerts/dashboards can react to new points
  * without the tracker knowing about them. Subscribers must not throw or block.
@@ -23,4 +30,5 @@ export interface SessionLifecycle {
 export class TrackingEvents {
   readonly pointsIngested = new Subject<PointsIngested>();
   readonly lifecycle = new Subject<SessionLifecycle>();
+  readonly athleteNamed = new Subject<AthleteNamed>();
 }

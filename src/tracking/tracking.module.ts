@@ -7,12 +7,14 @@ import { StatusExtras } from './status-extras';
 import { TrackingEvents } from './tracking-events';
 import { TrackingService } from './tracking.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
+import { AthletesModule } from '../athletes/athletes.module';
+import { AthleteMatcher } from './athlete-matcher.service';
 
 @Module({
-  imports: [HttpModule],
+  imports: [HttpModule, AthletesModule],
   controllers: [SessionsController],
   // The lease keeper lives in src/cluster but is provided here: tracking asks it where a new session goes, it drives the tracker.
-  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper],
+  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper, AthleteMatcher],
   exports: [Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper],
 })
 export class TrackingModule {}

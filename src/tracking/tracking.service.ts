@@ -1,17 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InputError, NotFoundError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { mergeThresholds, pickThresholds } from '../control/thresholds';
+import { AthletesService } from '../athletes/athletes.service';
+import type { Athlete } from '../athletes/athlete.types';
 import { RaceSessionEntity } from '../storage/race-session.entity';
 import { TrackStore } from '../storage/track-store.service';
 import { GarminClient, GarminConnection } from './garmin.client';
-import { resolveRaceConfig } from './race-config';
+import { mapSessionMeta } from './point-mapper';
+import { raceConfigInputFor, startConfig } from './start-config';
 import { toSessionStatus, toTrackpointView, SessionStatus, TrackpointView } from './session-status';
 import { parseShareUrl, ParsedShareUrl, redactShareUrl } from './share-url';
 import { Tracker } from './tracker.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { StatusExtras, StatusCourse } from './status-extras';
 import { TrackingEvents } from './tracking-events';
+
+export interface StartOptions {
+  /** The athlete the caller already knows (an invitation): matched by key, not by Garmin's name. */
+  athleteKey?: string;
+}
 
 export interface PointsWindow {
   session_id: string;
@@ -38,10 +45,17 @@ export class TrackingService {
     private readonly extras: StatusExtras,
     private readonly config: AppConfig,
     private readonly leases: LeaseKeeper,
+    private readonly athletes: AthletesService,
   ) {}
 
-  /** Starts tracking a share URL, or returns the session already tracking it. */
-  async start(url: string, raceConfig: Record<string, unknown> = {}): Promise<{ created: boolean; status: SessionStatus }> {
+  /**
+   * Starts tracking a share URL, or returns the session already tracking it. A session started
+   * without a race_config gets its athlete's (opts.athleteKey, else the athlete whose display_name
+   * is Garmin's athlete name).
+   */
+  async start(url: string, raceConfig: Record<string, unknown> = {}, opts: StartOptions = {}): Promise<{ created: boolean; status: SessionStatus }> {
+    // An unknown athlete key fails before anything is stored.
+    const athlete = opts.athleteKey ? await this.athletes.get(opts.athleteKey) : null;
     const share = await this.garmin.resolveShareUrl(url);
     if (this.tracker.isTracking(share.sessionId)) return { created: false, status: await this.status(share.sessionId) };
     // Active but polled by another replica (or about to be taken by one): the same session.
@@ -49,7 +63,7 @@ export class TrackingService {
     const pending = this.starting.get(share.sessionId);
     if (pending) return { created: false, status: await pending };
 
-    const attempt = this.createAndLaunch(share, raceConfig);
+    const attempt = this.createAndLaunch(share, raceConfig, athlete);
     this.starting.set(share.sessionId, attempt);
     try {
       return { created: true, status: await attempt };
@@ -58,27 +72,31 @@ export class TrackingService {
     }
   }
 
-  private async createAndLaunch(share: ParsedShareUrl, raceConfigInput: Record<string, unknown>): Promise<SessionStatus> {
+  private async createAndLaunch(share: ParsedShareUrl, givenRaceConfig: Record<string, unknown>, knownAthlete: Athlete | null): Promise<SessionStatus> {
     const { sessionId, shareUrl } = share;
     const existing = await this.store.findSession(sessionId);
-    const requested = pickThresholds(raceConfigInput);
-    const { thresholds, errors } = mergeThresholds(existing?.thresholds ?? {}, requested);
-    if (errors.length) throw new InputError(`race_config: ${errors.join('; ')}`, ['race_config']);
-    const raceConfig = resolveRaceConfig(raceConfigInput);
-    const thresholdsChanged = Object.keys(requested).length > 0;
+    // Checked before Garmin is asked: a bad race_config fails fast.
+    startConfig(existing?.thresholds ?? {}, givenRaceConfig);
 
     // Check the session exists before storing it (metadata on the origin's shared handshake, the
     // share page only when metadata says nothing); a Garmin blip (5xx, timeout) does not block
     // the start, the poller keeps retrying.
     let known: 'ok' | 'gone' = 'ok';
+    let garminAthlete: string | null = null;
     try {
-      known = await this.garmin.probeSession(new GarminConnection(share));
+      const probe = await this.garmin.probeSessionMeta(new GarminConnection(share));
+      known = probe.known;
+      garminAthlete = athleteNameOf(probe.meta);
     } catch (error) {
       this.logger.warn({ msg: `starting despite Garmin error: ${(error as Error).message}`, sessionId });
     }
     if (known === 'gone') {
       throw new InputError(`url: Garmin has no live session ${sessionId} (404: unknown or expired). Check the share link.`, ['url']);
     }
+    // Garmin's athlete name unknown yet (metadata failed): the poller's first metadata read matches it (AthleteMatcher).
+    const athlete = knownAthlete ?? (await this.athletes.matchGarminName(garminAthlete));
+    const { thresholds, raceConfig, thresholdsChanged } = startConfig(existing?.thresholds ?? {}, raceConfigInputFor(givenRaceConfig, athlete));
+    const athleteFields = { athleteKey: athlete?.key ?? null, ...(garminAthlete ? { athlete: garminAthlete } : {}) };
     // Started again while watching after a provisional stop: track it actively from now on. The
     // watch may run on another replica: its lease is cleared, so that replica lets go.
     await this.tracker.release(sessionId);
@@ -92,6 +110,7 @@ export class TrackingService {
         shareUrl, raceConfig: { ...raceConfig }, thresholds,
         ...(thresholdsChanged ? { thresholdsUpdatedAt: now, thresholdsUpdatedBy: 'race_config' } : {}),
         state: 'active', stopReason: null, stopDetail: null, stoppedAt: null, startedAt: now, lastNewPointReceivedAt: null, watchingUntil: null,
+        ...athleteFields,
       });
       session = (await this.store.findSession(sessionId))!;
     } else {
@@ -104,6 +123,7 @@ export class TrackingService {
         lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
         thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null, watchingUntil: null, revivals: 0, pointsSource: 'api',
         alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null, alertState: null,
+        ...athleteFields,
       }));
     }
     // Polled here, or by a less loaded replica from its next lease round.
@@ -111,7 +131,7 @@ export class TrackingService {
       await this.tracker.begin(session);
       this.events.lifecycle.next({ sessionId, kind: 'started' });
     }
-    this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl) });
+    this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl), ...(athlete ? { athlete: athlete.key } : {}) });
     return this.status(sessionId);
   }
 
@@ -178,5 +198,15 @@ export class TrackingService {
     const session = await this.store.findSession(sessionId);
     if (!session) throw new NotFoundError(`no session ${sessionId}: list sessions with GET /sessions`);
     return session;
+  }
+}
+
+/** Garmin's athlete name from a metadata body (null when there is none or it is unreadable). */
+function athleteNameOf(meta: unknown): string | null {
+  if (meta === null || meta === undefined) return null;
+  try {
+    return mapSessionMeta(meta).athlete;
+  } catch {
+    return null;
   }
 }

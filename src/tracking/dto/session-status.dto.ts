@@ -24,6 +24,7 @@ export class SessionStatusDto {
   @ApiProperty({ enum: ['triathlon', 'bike', 'run', 'other'] }) race_type: string;
   @ApiProperty({ type: String, nullable: true }) session_name: string | null;
   @ApiProperty({ type: String, nullable: true }) athlete: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Key of the athlete profile the session was matched to (GET /athletes/:key)' }) athlete_key: string | null;
   @ApiProperty({ description: 'ISO time tracking started' }) started_at: string;
   @ApiProperty({ type: String, nullable: true }) stopped_at: string | null;
   @ApiProperty({ description: 'Seconds since tracking started (until it stopped)' }) elapsed_s: number;
