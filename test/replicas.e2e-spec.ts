@@ -171,4 +171,35 @@ describe('several replicas on one PostgreSQL', () => {
     for (const id of ids) sim.releaseAll(id);
     await allExact(ids, 90_000);
   });
+
+  it('a replica killed with SIGKILL and restarted at once under the same REPLICA_ID (a container restart) loses nothing and shares again', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const s = sim.addSession({ race: generateSingleSport({ seed: 500 + i, start: START, sport: 'run', durationMin: 30 }), postTrackPointFrequency: 1 });
+      await startTracking(anyLive(), sim.shareUrl(s.sessionId), { race_type: 'run', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
+      sim.release(s.sessionId, 10);
+      ids.push(s.sessionId);
+    }
+    await allExact(ids);
+    const victim = replicas.get('r3')!;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    replicas.delete('r3');
+    // Its leases are still in the database: the new life of r3 resumes them at its first round
+    // (or the others took them once they lapsed); either way one poller per session.
+    await boot('r3');
+    for (const s of ids) sim.release(s, 20);
+    await allExact(ids);
+    const held = await waitFor(async () => {
+      const cluster = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
+      const active = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active).length;
+      const total = cluster.reduce((n, c) => n + c.leases_held, 0);
+      if (total === active && cluster.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return cluster;
+      throw new Error(JSON.stringify({ active, total, cluster: cluster.map((c) => [c.replica_id, c.leases_held, c.fair_share]) }));
+    }, 60_000, 'one poller per session and a fair share on the restarted replica');
+    expect(held.find((c) => c.replica_id === 'r3')!.leases_held).toBeGreaterThan(0);
+    expect((await holders(ids)).every((h) => h !== null)).toBe(true);
+    for (const id of ids) sim.releaseAll(id);
+    await allExact(ids, 90_000);
+  });
 });
