@@ -57,6 +57,31 @@ describe('several replicas on one PostgreSQL', () => {
       return true;
     }, timeoutMs, 'every session stored exactly the released points');
   }
+  /** Starts `n` 30-minute runs on the simulator through any replica, 10 points released each. */
+  async function startRuns(n: number, seed: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = sim.addSession({ race: generateSingleSport({ seed: seed + i, start: START, sport: 'run', durationMin: 30 }), postTrackPointFrequency: 1 });
+      await startTracking(anyLive(), sim.shareUrl(s.sessionId), { race_type: 'run', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
+      sim.release(s.sessionId, 10);
+      ids.push(s.sessionId);
+    }
+    return ids;
+  }
+  /**
+   * Waits until every session that needs a poller has exactly one and every replica holds a fair,
+   * non-empty share. A session between two replicas (handed back, claimed in the next round) is
+   * counted by neither for a moment, hence the wait.
+   */
+  async function fairShares(atLeast: number, what: string): Promise<{ held: any[]; total: number }> {
+    return waitFor(async () => {
+      const held = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
+      const total = held.reduce((n, c) => n + c.leases_held, 0);
+      const active = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active).length;
+      if (active >= atLeast && total === active && held.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return { held, total };
+      throw new Error(JSON.stringify({ active, total, held: held.map((c) => [c.replica_id, c.leases_held, c.fair_share, c.replicas_alive]) }));
+    }, 60_000, what);
+  }
   const holders = async (ids: string[]) => Promise.all(ids.map(async (id) => (await status(anyLive(), id)).polled_by as string | null));
 
   it('spreads 60 sessions over three replicas and takes over the sessions of one killed with SIGKILL', async () => {
@@ -117,13 +142,7 @@ describe('several replicas on one PostgreSQL', () => {
   });
 
   it('survives a rolling restart of every replica, one at a time, with nothing lost', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const s = sim.addSession({ race: generateSingleSport({ seed: 400 + i, start: START, sport: 'run', durationMin: 30 }), postTrackPointFrequency: 1 });
-      await startTracking(anyLive(), sim.shareUrl(s.sessionId), { race_type: 'run', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
-      sim.release(s.sessionId, 10);
-      ids.push(s.sessionId);
-    }
+    const ids = await startRuns(12, 400);
     await allExact(ids);
     if (!replicas.has('r2')) await boot('r2');
     // Watch every session's last poll while the replicas restart: no gap may pass the TTL (+ slack).
@@ -158,14 +177,7 @@ describe('several replicas on one PostgreSQL', () => {
     }
     // The last replica to come back (it rejoined holding nothing) has taken its fair share, and
     // every session that needs a poller has exactly one.
-    const shares = await waitFor(async () => {
-      const held = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
-      const total = held.reduce((n, c) => n + c.leases_held, 0);
-      const active = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active).length;
-      // A session between two replicas (handed back, claimed in the next round) is counted by neither for a moment.
-      if (active >= ids.length && total === active && held.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return { held, total };
-      throw new Error(JSON.stringify({ active, held: held.map((c) => [c.replica_id, c.leases_held, c.fair_share, c.replicas_alive]) }));
-    }, 60_000, 'a fair share on every replica');
+    const shares = await fairShares(ids.length, 'a fair share on every replica');
     expect(shares.total).toBeGreaterThanOrEqual(ids.length);
     expect(worstGapMs).toBeLessThan((TTL_S + POLL_S + 3) * 1000);
     for (const id of ids) sim.releaseAll(id);
@@ -173,13 +185,7 @@ describe('several replicas on one PostgreSQL', () => {
   });
 
   it('a replica killed with SIGKILL and restarted at once under the same REPLICA_ID (a container restart) loses nothing and shares again', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 9; i++) {
-      const s = sim.addSession({ race: generateSingleSport({ seed: 500 + i, start: START, sport: 'run', durationMin: 30 }), postTrackPointFrequency: 1 });
-      await startTracking(anyLive(), sim.shareUrl(s.sessionId), { race_type: 'run', poll_interval_secs: POLL_S, min_elapsed_min: 600 });
-      sim.release(s.sessionId, 10);
-      ids.push(s.sessionId);
-    }
+    const ids = await startRuns(9, 500);
     await allExact(ids);
     const victim = replicas.get('r3')!;
     victim.child.kill('SIGKILL');
@@ -190,13 +196,7 @@ describe('several replicas on one PostgreSQL', () => {
     await boot('r3');
     for (const s of ids) sim.release(s, 20);
     await allExact(ids);
-    const held = await waitFor(async () => {
-      const cluster = await Promise.all(IDS.map(async (id) => (await json(await fetch(`${base(id)}/health`))).details.tracker.cluster));
-      const active = (await json(await fetch(`${anyLive()}/sessions`))).sessions.filter((x: any) => x.active).length;
-      const total = cluster.reduce((n, c) => n + c.leases_held, 0);
-      if (total === active && cluster.every((c) => c.leases_held > 0 && c.leases_held <= c.fair_share)) return cluster;
-      throw new Error(JSON.stringify({ active, total, cluster: cluster.map((c) => [c.replica_id, c.leases_held, c.fair_share]) }));
-    }, 60_000, 'one poller per session and a fair share on the restarted replica');
+    const { held } = await fairShares(ids.length, 'one poller per session and a fair share on the restarted replica');
     expect(held.find((c) => c.replica_id === 'r3')!.leases_held).toBeGreaterThan(0);
     expect((await holders(ids)).every((h) => h !== null)).toBe(true);
     for (const id of ids) sim.releaseAll(id);
