@@ -83,6 +83,8 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
   private readonly watches = new Map<string, Watch>();
   private readonly remoteBatches$ = new Subject<{ sessionId: string; points: TrackpointRecord[] }>();
   private readonly remoteLifecycle$ = new Subject<SessionLifecycle>();
+  /** Every session another replica stored points for or changed the lifecycle of (the coach board). */
+  private readonly remoteActivity$ = new Subject<string>();
   private readonly counters = { sent: 0, send_errors: 0, received: 0, bad_payloads: 0, remote_batches: 0, remote_points: 0, read_errors: 0 };
   private closing = false;
 
@@ -144,6 +146,7 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
     await this.listener?.stop();
     this.remoteBatches$.complete();
     this.remoteLifecycle$.complete();
+    this.remoteActivity$.complete();
   }
 
   stats(): ClusterEventsStats {
@@ -185,6 +188,15 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
     return this.remoteLifecycle$.pipe(filter((e) => e.sessionId === sessionId));
   }
 
+  /**
+   * Ids of sessions another replica stored a batch for or changed the lifecycle of, whether
+   * watched here or not: the coach board reads what it shows from the database itself, so it needs
+   * only the nudge. Never emits with SQLite.
+   */
+  remoteActivity(): Observable<string> {
+    return this.remoteActivity$.asObservable();
+  }
+
   private publish(message: ClusterMessage): void {
     if (this.closing) return;
     sendNotify(this.dataSource, CLUSTER_CHANNEL, encodeMessage(message)).then(
@@ -207,6 +219,7 @@ export class ClusterEvents implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     if (message.r === this.config.replicaId) return; // ours: the streams here had it from TrackingEvents
+    this.remoteActivity$.next(message.s);
     if (message.k === 'lifecycle') {
       if (this.watches.has(message.s)) this.remoteLifecycle$.next({ sessionId: message.s, kind: message.kind });
       return;

@@ -1,5 +1,5 @@
 import { EMPTY_THRESHOLDS } from '../control/thresholds';
-import { renderListPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
+import { renderBoardPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
 import { dashboardStatus } from './dashboard-view';
 import type { SessionStatus } from '../tracking/session-status';
 
@@ -14,7 +14,7 @@ describe('dashboard pages', () => {
     expect(html).toContain('<script src="/dashboard/assets/uPlot.iife.min.js" defer></script>');
     // Nothing is fetched from elsewhere: every src/href is same-origin or a data: URL.
     expect(html.match(/(?:src|href)="(?!\/|data:)[^"]*"/g)).toBeNull();
-    expect(renderListPage()).toContain('id="races"');
+    expect(renderBoardPage()).toContain('data-events="/dashboard/events"');
     expect(renderNotFoundPage('No race <x>')).toContain('No race &lt;x&gt;');
   });
 });

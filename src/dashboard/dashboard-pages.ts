@@ -32,16 +32,30 @@ ${scripts.map((s) => `<script src="${ASSET_BASE}/${s}" defer></script>`).join('\
 `;
 }
 
-export function renderListPage(): string {
+/**
+ * The coach board (GET /dashboard): every athlete followed live on one page, worst status first,
+ * finished races below. board.js fills it from the one board event stream (`data-events`).
+ */
+export function renderBoardPage(): string {
   return layout(
-    'Races · livetrack-mcp',
-    `<header class="top"><h1>Races</h1><p class="muted">Active races first, then recent ones. Updates by itself.</p></header>
-<main id="race-list" data-view="list">
-  <p id="list-status" class="muted" role="status">Loading races…</p>
-  <ul id="races" class="race-list"></ul>
+    'Coach board · livetrack-mcp',
+    `<header class="top board-top">
+  <h1>Coach board</h1>
+  <p class="sub"><span id="board-summary" class="muted">Loading athletes…</span> <span id="conn" class="conn" role="status">connecting…</span></p>
+</header>
+<main id="board" data-view="board" data-events="/dashboard/events">
+  <section class="board-section" aria-labelledby="h-active">
+    <h2 id="h-active">On course</h2>
+    <p id="board-empty" class="muted" hidden>No athlete is being tracked. Start one with POST /sessions (see the API docs).</p>
+    <ol id="board-active" class="board-cards"></ol>
+  </section>
+  <section class="board-section" id="board-finished-section" aria-labelledby="h-finished" hidden>
+    <h2 id="h-finished">Finished</h2>
+    <ol id="board-finished" class="board-cards"></ol>
+  </section>
 </main>
 <footer class="foot"><a href="/docs">API docs</a></footer>`,
-    ['dashboard.js'],
+    ['board.js'],
   );
 }
 

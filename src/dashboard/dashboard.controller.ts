@@ -10,7 +10,7 @@ import { NotFoundError } from '../common/errors';
 import { SessionIdPipe } from '../tracking/session-id.pipe';
 import { TrackingService } from '../tracking/tracking.service';
 import { DashboardLive } from './dashboard-live.service';
-import { CONTENT_SECURITY_POLICY, renderListPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
+import { CONTENT_SECURITY_POLICY, renderBoardPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
 
 /**
  * The files the pages load, by the name they use. Our own sit in ./public (copied into dist by
@@ -20,6 +20,7 @@ import { CONTENT_SECURITY_POLICY, renderListPage, renderNotFoundPage, renderRace
 const ASSETS: Record<string, string> = {
   'dashboard.js': join(__dirname, 'public', 'dashboard.js'),
   'dashboard.css': join(__dirname, 'public', 'dashboard.css'),
+  'board.js': join(__dirname, 'public', 'board.js'),
   'uPlot.iife.min.js': require.resolve('uplot/dist/uPlot.iife.min.js'),
   'uPlot.min.css': require.resolve('uplot/dist/uPlot.min.css'),
 };
@@ -47,7 +48,7 @@ export class DashboardController implements OnModuleInit {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Dashboard: active and recent races (HTML); ?session=<id> opens one race' })
+  @ApiOperation({ summary: 'Coach board (HTML): every athlete followed live on one page, those who need attention first, finished races below; ?session=<id> opens one race' })
   @ApiQuery({ name: 'session', required: false, description: 'Garmin LiveTrack session id: redirects to /dashboard/<id>' })
   @ApiProduces('text/html')
   @ApiOkResponse({ description: 'HTML page' })
@@ -57,7 +58,7 @@ export class DashboardController implements OnModuleInit {
       res.redirect(302, `/dashboard/${encodeURIComponent(id)}`);
       return;
     }
-    res.set(PAGE_HEADERS).type('html').send(renderListPage());
+    res.set(PAGE_HEADERS).type('html').send(renderBoardPage());
   }
 
   @Get('assets/:name')

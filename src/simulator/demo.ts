@@ -1,5 +1,6 @@
-// `npm run demo`: the replay simulator and the service together, tracking a replayed triathlon,
-// so a new user sees live data within seconds. Works offline: everything runs on loopback.
+// `npm run demo`: the replay simulator and the service together, tracking three athletes of a
+// replayed triathlon, so a new user sees the coach board live within seconds. Works offline:
+// everything runs on loopback.
 import 'reflect-metadata';
 import { createApp } from '../bootstrap';
 import { ConfigError, parseEnv } from '../config/app-config';
@@ -31,38 +32,56 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const race = generateTriathlon({ seed: 2026, start: new Date() });
-  // The watch carries the bike course, so the service reads it by itself and shows progress and an ETA to T2.
-  const session = sim.addSession({ race, sessionName: 'Demo 70.3', athlete: 'Demo Athlete', postTrackPointFrequency: 2, course: 'bike' });
+  // Three athletes of one race in staggered waves; the third stops on the bike (points keep coming,
+  // speed 0), so the board shows "stopped moving" on top. Each watch carries the bike course, so
+  // the service reads it by itself and shows progress and an ETA to T2.
+  const now = Date.now();
+  const athletes = [
+    { athlete: 'Alex Example', waveMin: 0, seed: 2026, hr_max: 150, power_max: 230, ftp_w: 250, cp_w: 260 },
+    { athlete: 'Bea Sample', waveMin: 3, seed: 2027, hr_max: 145, power_max: 220, ftp_w: 235, cp_w: 245 },
+    { athlete: 'Cem Demo', waveMin: 6, seed: 2028, hr_max: 152, power_max: 240, ftp_w: 265, cp_w: 275, standstills: [{ atMin: 55, forMin: 20 }] },
+  ].map((a) => {
+    const race = generateTriathlon({ seed: a.seed, start: new Date(now + a.waveMin * 60_000), standstills: a.standstills });
+    const session = sim.addSession({ race, sessionName: 'Demo 70.3', athlete: a.athlete, postTrackPointFrequency: 2, course: 'bike' });
+    return { ...a, race, session };
+  });
   const app = await createApp(config, { logger: new JsonLogger(config.logLevel, config.logFormat) });
   await app.listen(config.port, config.host);
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  console.log(`Coach board: ${base}/dashboard`);
 
-  sim.play(session.sessionId, SPEEDUP, { finishAtEnd: true });
-  const res = await fetch(`${base}/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
-    body: JSON.stringify({
-      url: sim.shareUrl(session.sessionId),
-      race_config: {
-        race_name: 'Demo 70.3', race_type: 'triathlon', poll_interval_secs: 2, analyze_interval_secs: 120, hr_max: 150, power_max: 230, run_hr_max: 165,
-        // Physiology, so the metrics show NP/IF/TSS, W′ balance and HR zones, plus fuelling reminders.
-        ftp_w: 250, cp_w: 260, w_prime_j: 20000, lthr_bpm: 160, run_lthr_bpm: 165, fuel_every_min: 20,
-      },
-    }),
-  });
-  if (!res.ok) throw new Error(`could not start the demo session: HTTP ${res.status} ${await res.text()}`);
-  const id = session.sessionId;
-  const hours = ((race.end.getTime() - race.start.getTime()) / 3_600_000).toFixed(1);
+  for (const a of athletes) {
+    const res = await fetch(`${base}/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}) },
+      body: JSON.stringify({
+        url: sim.shareUrl(a.session.sessionId),
+        race_config: {
+          race_name: 'Demo 70.3', race_type: 'triathlon', poll_interval_secs: 2, analyze_interval_secs: 120, hr_max: a.hr_max, power_max: a.power_max, run_hr_max: 165,
+          // Physiology, so the metrics show NP/IF/TSS, W′ balance and HR zones, plus fuelling reminders.
+          ftp_w: a.ftp_w, cp_w: a.cp_w, w_prime_j: 20000, lthr_bpm: 160, run_lthr_bpm: 165, fuel_every_min: 20,
+        },
+      }),
+    });
+    if (!res.ok) throw new Error(`could not start the demo session of ${a.athlete}: HTTP ${res.status} ${await res.text()}`);
+    // Each wave starts its clock when the race time reaches its start.
+    const timer = setTimeout(() => sim.play(a.session.sessionId, SPEEDUP, { finishAtEnd: true }), (a.waveMin * 60_000) / SPEEDUP);
+    timer.unref();
+  }
+  const [first] = athletes;
+  const id = first.session.sessionId;
+  const hours = ((first.race.end.getTime() - first.race.start.getTime()) / 3_600_000).toFixed(1);
   console.log(
     [
       '',
-      `livetrack-mcp demo: replaying a ${hours} h triathlon at ${SPEEDUP}x (${race.points.length} points)`,
+      `livetrack-mcp demo: replaying a ${hours} h triathlon at ${SPEEDUP}x for three athletes in waves 3 min apart;`,
+      `  ${athletes[2].athlete} stops on the bike after ${athletes[2].standstills![0].atMin} min (the board shows "stopped moving")`,
+      `  board      ${base}/dashboard`,
+      ...athletes.map((a) => `  ${a.athlete.padEnd(12)} ${base}/dashboard/${a.session.sessionId}`),
       `  status     ${base}/sessions/${id}`,
       `  points     ${base}/sessions/${id}/points?minutes=10`,
       `  metrics    ${base}/sessions/${id}/metrics (NP, TSS, decoupling, W′ balance)`,
       `  course     ${base}/sessions/${id}/course (bike course: progress and ETA, once the bike starts)`,
-      `  dashboard  ${base}/dashboard?session=${id}`,
       `  sessions   ${base}/sessions`,
       `  health     ${base}/health`,
       `  swagger    ${base}/docs`,

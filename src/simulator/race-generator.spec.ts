@@ -223,4 +223,38 @@ describe('generateSingleSport', () => {
     const firstAfter = race.points.find((p) => Date.parse(String(p.dateTime)) - startMs >= 95 * 60_000)!;
     expect(firstAfter.activityType).toBe('TRANSITION');
   });
+
+  it('stands the athlete still on course for a while, uploading all along, then races on later', () => {
+    const opts = { seed: 6, start: START, pointIntervalS: 10, scale: 0.3 };
+    const plain = generateTriathlon(opts);
+    const race = generateTriathlon({ ...opts, standstills: [{ atMin: 20, forMin: 12 }] });
+    const startMs = START.getTime();
+    const at = (p: GarminTrackPoint) => Date.parse(String(p.dateTime));
+    // Every point still comes on the device's grid: nothing missing while standing.
+    expect(race.points).toHaveLength(plain.points.length + 72);
+    race.points.forEach((p, i) => expect(at(p)).toBe(startMs + i * 10_000));
+    expect(race.end.getTime() - plain.end.getTime()).toBe(12 * 60_000);
+
+    const stopAt = plain.points.findIndex((p) => at(p) > startMs + 20 * 60_000) - 1;
+    const last = race.points[stopAt];
+    expect(last.activityType).toBe('CYCLING');
+    const standing = race.points.slice(stopAt + 1, stopAt + 73);
+    for (const p of standing) {
+      expect(p).toMatchObject({ speed: 0, speedMetersPerSec: 0, pointStatus: 'STATIONARY', activityType: 'CYCLING', position: last.position });
+      expect(p.totalDistanceMeters).toBe(last.totalDistanceMeters);
+      expect(p.powerWatts).toBeUndefined();
+    }
+    // Heart rate eases off while standing.
+    expect(num(standing[standing.length - 1].heartRateBeatsPerMin)).toBeLessThan(num(last.heartRateBeatsPerMin) - 20);
+    // Then the same race, 12 minutes later: same positions, distances and legs.
+    const after = race.points.slice(stopAt + 73);
+    expect(after.map((p) => [p.position, p.totalDistanceMeters, p.activityType])).toEqual(
+      plain.points.slice(stopAt + 1).map((p) => [p.position, p.totalDistanceMeters, p.activityType]),
+    );
+    expect(num(after[0].totalDurationSecs) - num(plain.points[stopAt + 1].totalDurationSecs)).toBe(720);
+    expect(race.legs.map((l) => l.leg)).toEqual(plain.legs.map((l) => l.leg));
+    expect(race.legs[2].to.getTime() - plain.legs[2].to.getTime()).toBe(12 * 60_000);
+    expect(race.legs[0]).toEqual(plain.legs[0]);
+    expect(() => generateTriathlon({ ...opts, standstills: [{ atMin: 999, forMin: 1 }] })).toThrow(RangeError);
+  });
 });

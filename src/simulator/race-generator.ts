@@ -38,6 +38,12 @@ export interface GenerateOptions {
    * swim with the phone in the bike bag: those points never reach Garmin.
    */
   silences?: Array<{ fromMin: number; toMin: number }>;
+  /**
+   * The athlete stops on course: from `atMin` (race minutes from the start) they stand still for
+   * `forMin` while the device keeps uploading (speed 0, same position and distance, heart rate
+   * easing off, no power or cadence), then race on; everything after the stop is that much later.
+   */
+  standstills?: Array<{ atMin: number; forMin: number }>;
 }
 
 export interface TriathlonOptions extends GenerateOptions {
@@ -96,7 +102,7 @@ export function generateTriathlon(opts: TriathlonOptions): GeneratedRace {
     if (!(opts.swimMin > 0)) throw new RangeError('swimMin must be > 0');
     plans[0].durationS = roundToInterval(opts.swimMin * 60, interval);
   }
-  return silence(buildRace(rng, opts.start, interval, plans), opts.silences);
+  return silence(standStill(buildRace(rng, opts.start, interval, plans), interval, opts.standstills), opts.silences);
 }
 
 /** Drops the points inside the silent stretches (the race's legs and timing are unchanged). */
@@ -120,7 +126,54 @@ export function generateSingleSport(opts: SingleSportOptions): GeneratedRace {
     activityType: opts.sport === 'bike' ? 'CYCLING' : 'RUNNING',
     durationS: roundToInterval(opts.durationMin * 60 * scale, interval),
   };
-  return silence(buildRace(rng, opts.start, interval, [plan]), opts.silences);
+  return silence(standStill(buildRace(rng, opts.start, interval, [plan]), interval, opts.standstills), opts.silences);
+}
+
+/** Resting heart rate the athlete's HR eases towards while standing (time constant HR_EASE_S). */
+const STANDING_HR = 95;
+const HR_EASE_S = 60;
+
+/** Inserts each standstill (see GenerateOptions.standstills) and shifts what follows it. */
+function standStill(race: GeneratedRace, interval: number, stops: GenerateOptions['standstills']): GeneratedRace {
+  if (!stops?.length) return race;
+  const startMs = race.start.getTime();
+  let points = race.points;
+  let legs = race.legs;
+  let end = race.end.getTime();
+  // Later stops first, so an earlier one shifts them along with the rest.
+  for (const stop of [...stops].sort((a, b) => b.atMin - a.atMin)) {
+    if (!(stop.forMin > 0)) throw new RangeError('standstill forMin must be > 0');
+    const atMs = startMs + stop.atMin * 60_000;
+    if (!(atMs > startMs && atMs < end)) throw new RangeError('standstill atMin must fall inside the race');
+    const i = points.findIndex((p) => Date.parse(String(p.dateTime)) > atMs);
+    const before = points[i - 1];
+    const t0 = Date.parse(String(before.dateTime));
+    const n = Math.max(1, Math.round((stop.forMin * 60) / interval));
+    const shiftMs = n * interval * 1000;
+    const hr0 = before.heartRateBeatsPerMin;
+    const standing: GarminTrackPoint[] = [];
+    for (let k = 1; k <= n; k++) {
+      const iso = new Date(t0 + k * interval * 1000).toISOString();
+      const p: GarminTrackPoint = { ...before, dateTime: iso, reportedTime: iso, pointStatus: 'STATIONARY', eventTypes: ['WAYPOINT'], speed: 0, speedMetersPerSec: 0 };
+      if (typeof before.totalDurationSecs === 'number') p.totalDurationSecs = before.totalDurationSecs + k * interval;
+      if (typeof hr0 === 'number') p.heartRateBeatsPerMin = Math.round(STANDING_HR + (hr0 - STANDING_HR) * Math.exp((-k * interval) / HR_EASE_S));
+      delete p.powerWatts;
+      delete p.cadenceCyclesPerMin;
+      standing.push(p);
+    }
+    const later = points.slice(i).map((p) => {
+      const iso = new Date(Date.parse(String(p.dateTime)) + shiftMs).toISOString();
+      const moved: GarminTrackPoint = { ...p, dateTime: iso, reportedTime: iso };
+      if (typeof p.totalDurationSecs === 'number') moved.totalDurationSecs = p.totalDurationSecs + n * interval;
+      return moved;
+    });
+    points = [...points.slice(0, i), ...standing, ...later];
+    const shift = (d: Date) => (d.getTime() > t0 ? new Date(d.getTime() + shiftMs) : d);
+    legs = legs.map((l) => ({ leg: l.leg, from: shift(l.from), to: shift(l.to) }));
+    end += shiftMs;
+  }
+  // The courses are the same roads: the athlete only stood on them a while.
+  return { ...race, points, legs, end: new Date(end) };
 }
 
 function validInterval(v: number | undefined): number {

@@ -15,8 +15,7 @@
 
   var root = document.querySelector('main[data-view]');
   if (!root) return;
-  if (root.getAttribute('data-view') === 'list') initList();
-  else initRace(root.getAttribute('data-session'));
+  initRace(root.getAttribute('data-session'));
 
   // ---------- formatting (every number with its unit) ----------
 
@@ -84,39 +83,6 @@
       if (!res.ok) throw new Error('HTTP ' + res.status + ' from ' + url);
       return res.json();
     });
-  }
-
-  // ---------- list of races ----------
-
-  function initList() {
-    var list = document.getElementById('races');
-    var note = document.getElementById('list-status');
-    function render(sessions) {
-      list.textContent = '';
-      sessions.forEach(function (s) {
-        var li = el('li');
-        var a = el('a', { class: 'name', href: '/dashboard/' + encodeURIComponent(s.session_id) }, s.race_name || s.session_id);
-        li.appendChild(a);
-        li.appendChild(el('span', { class: 'badge ' + s.state }, s.state));
-        var facts = ['started ' + dateTime(parseTime(s.started_at)), s.points + ' points', 'tracked ' + duration(s.elapsed_s)];
-        if (s.athlete) facts.unshift(s.athlete);
-        if (s.active && s.stale_s != null) facts.push('last new point ' + age(s.stale_s));
-        if (s.poll_errors) facts.push(s.poll_errors + ' poll errors');
-        li.appendChild(el('p', { class: 'facts' }, facts.join(' · ')));
-        list.appendChild(li);
-      });
-      var active = sessions.filter(function (s) { return s.active; }).length;
-      note.textContent = sessions.length
-        ? active + ' active, ' + (sessions.length - active) + ' recent · updated ' + clock(Date.now())
-        : 'No races yet. Start one with POST /sessions (see the API docs).';
-    }
-    function load() {
-      getJson('/sessions').then(function (body) { render(body.sessions || []); }, function (error) {
-        note.textContent = 'Could not load the races (' + error.message + '); retrying.';
-      });
-    }
-    load();
-    setInterval(load, 5000);
   }
 
   // ---------- one race ----------
@@ -260,10 +226,10 @@
     function renderFigures() {
       var first = points[0], last = points[points.length - 1];
       setFigure('elapsed', last ? duration((last.t - first.t) / 1000) : '–', last ? 'race clock at the last point' : null);
-      var d0 = null, d1 = null;
-      for (var i = 0; i < points.length && d0 === null; i++) d0 = points[i].distance_m;
-      for (var j = points.length - 1; j >= 0 && d1 === null; j--) d1 = points[j].distance_m;
-      setFigure('distance', d1 === null ? '–' : km(d1 - (d0 || 0)));
+      // Garmin's cumulative distance of the newest point: a race picked up after its start still shows it all.
+      var d1 = null;
+      for (var j = points.length - 1; j >= 0 && d1 == null; j--) d1 = points[j].distance_m;
+      setFigure('distance', d1 == null ? '–' : km(d1));
       var leg = (current && current.current_leg) || (last && last.leg);
       setFigure('leg', legName(leg));
       if (current) {
