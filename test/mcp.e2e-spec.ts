@@ -234,7 +234,7 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
     for (const id of ids) await ok(c, 'stop_tracking', { session_id: id });
   });
 
-  it('requires the API key on both MCP transports and REST writes when API_KEY is set; health and docs stay open', async () => {
+  it('requires the API key on both MCP transports and every REST route when API_KEY is set; health and docs stay open', async () => {
     const base = keyed.baseUrl;
     await expect(connect(base, 'http')).rejects.toThrow();
     await expect(connect(base, 'sse')).rejects.toThrow();
@@ -253,11 +253,12 @@ describe('MCP surface (Streamable HTTP and SSE) against the replay simulator', (
       await postJson(`${base}/control`, { hr_max: 150 }),
       await postJson(`${base}/sessions/abc/stop`, {}),
       await postJson(`${base}/sessions`, {}, { authorization: 'Bearer nope' }),
+      await fetch(`${base}/sessions`),
     ]) {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
-    for (const path of ['/health', '/health/live', '/health/ready', '/docs', '/sessions']) {
+    for (const path of ['/health', '/health/live', '/health/ready', '/docs']) {
       expect((await fetch(`${base}${path}`)).status).toBe(200);
     }
     const docs = await fetch(`${base}/docs-json`);

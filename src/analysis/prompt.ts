@@ -30,7 +30,7 @@ export interface AnalysisPromptInput {
   /** Where this service answers, e.g. http://127.0.0.1:38100. */
   baseUrl: string;
   mcpPath: string;
-  /** API_KEY is set: writes need a bearer token (never put the key itself in a prompt). */
+  /** API_KEY is set: every request needs a bearer token (never put the key itself in a prompt). */
   authRequired: boolean;
   now: number;
   /** Coaching metrics of the whole race so far (coaching-metrics.md), with the physiology they used. */
@@ -193,7 +193,8 @@ function instructions(input: AnalysisPromptInput): string[] {
         ` (MCP server at ${baseUrl}${input.mcpPath}). The Telegram chat is configured on the server: do not pass a chat_id.`,
     '   One or two short sentences they can take in mid-effort: what to do, and why, from the figures above.',
     '3. If everything is on plan, do nothing. Do not message the athlete without a reason.',
-    `Fresh data if you need it: GET ${baseUrl}/sessions/${session.id} and GET ${baseUrl}/sessions/${session.id}/points?minutes=${input.windowMin}.`,
+    `Fresh data if you need it: GET ${baseUrl}/sessions/${session.id} and GET ${baseUrl}/sessions/${session.id}/points?minutes=${input.windowMin}` +
+      (input.authRequired ? ' (with the same Authorization header: reads need the key too).' : '.'),
   ];
 }
 

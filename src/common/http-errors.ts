@@ -55,6 +55,17 @@ export function validationExceptionFactory(errors: ValidationError[]): RequestVa
   return new RequestValidationError(fields, details);
 }
 
+/** An error answered with an HTML page (a browser's sign-in form) instead of the JSON error body. */
+export class HtmlPageException extends HttpException {
+  constructor(
+    status: number,
+    readonly html: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(HttpStatus[status] ?? 'Error', status);
+  }
+}
+
 function statusText(status: number): string {
   const name = HttpStatus[status];
   if (!name) return 'Error';
@@ -70,6 +81,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = ctx.getResponse<Response>();
     const request = ctx.getRequest<Request>();
     if (response.headersSent) return;
+    if (exception instanceof HtmlPageException) {
+      response.status(exception.getStatus()).set(exception.headers).type('html').send(exception.html);
+      return;
+    }
 
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'Internal server error';

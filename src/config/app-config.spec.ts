@@ -116,4 +116,22 @@ describe('parseEnv', () => {
       }
     }
   });
+  it('reads MAP_TILE_URL and MAP_ATTRIBUTION (maps off by default), refusing a template that is no tile URL in one line naming it', () => {
+    expect(parseEnv({})).toMatchObject({ mapTileUrl: null, mapAttribution: '' });
+    expect(parseEnv({ MAP_TILE_URL: ' https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png ', MAP_ATTRIBUTION: '© OpenStreetMap contributors' })).toMatchObject({
+      mapTileUrl: 'https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png', mapAttribution: '© OpenStreetMap contributors',
+    });
+    for (const value of ['https://tile.example.org/{z}/{x}.png', 'file:///tiles/{z}/{x}/{y}.png', 'not a url {z}{x}{y}', 'https://t.example.org/{z}/{x}/{y}/{q}.png']) {
+      let caught: unknown;
+      try {
+        parseEnv({ MAP_TILE_URL: value });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigError);
+      expect((caught as ConfigError).variable).toBe('MAP_TILE_URL');
+      expect((caught as ConfigError).message).toMatch(/^MAP_TILE_URL must|^MAP_TILE_URL has/);
+      expect((caught as ConfigError).message).not.toContain('\n');
+    }
+  });
 });

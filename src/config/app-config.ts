@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { parseTileTemplate, TileTemplateError } from '../dashboard/map-tiles';
 import { parseAllowedOrigins } from '../tracking/share-url';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -51,6 +52,10 @@ export abstract class AppConfig {
   abstract readonly leaseTtlS: number;
   /** This process's name in leases, /health and logs (REPLICA_ID, default hostname-pid). */
   abstract readonly replicaId: string;
+  /** Raster tile template for the dashboard maps (MAP_TILE_URL); null = offline track drawing, nothing leaves the app. */
+  abstract readonly mapTileUrl: string | null;
+  /** Attribution text shown with the tiles (MAP_ATTRIBUTION). */
+  abstract readonly mapAttribution: string;
 }
 
 export const ANALYSIS_BACKENDS = ['claude-runner', 'anthropic', 'off'] as const;
@@ -205,6 +210,16 @@ export function parseEnv(env: Env): AppConfig {
     throw new ConfigError('REPLICA_ID', `must be 1–100 letters, digits or . _ : - (got "${replicaId}")`);
   }
 
+  const mapTileUrl = optional(env, 'MAP_TILE_URL');
+  if (mapTileUrl) {
+    try {
+      parseTileTemplate(mapTileUrl);
+    } catch (error) {
+      if (error instanceof TileTemplateError) throw new ConfigError('MAP_TILE_URL', error.message);
+      throw error;
+    }
+  }
+
   const requestTimeoutMs = number(env, 'LIVETRACK_REQUEST_TIMEOUT_MS', 15000, 100, 120000, true);
   const backoffScale = number(env, 'LIVETRACK_BACKOFF_SCALE', 1, 0.0001, 1, false);
   const watchIntervalS = number(env, 'LIVETRACK_WATCH_INTERVAL_S', 300, 0.1, 3600, false);
@@ -238,5 +253,7 @@ export function parseEnv(env: Env): AppConfig {
     databaseUrl,
     replicaId,
     leaseTtlS: number(env, 'LEASE_TTL_S', 30, 0.5, 3600, false),
+    mapTileUrl,
+    mapAttribution: text(env, 'MAP_ATTRIBUTION', ''),
   };
 }

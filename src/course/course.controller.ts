@@ -35,7 +35,7 @@ export class CourseController {
   @Get(':id/course')
   @ApiOperation({ summary: 'The course (name, distance, checkpoints, polyline) and the progress along it' })
   @ApiParam({ name: 'id', description: 'Garmin LiveTrack session id' })
-  @ApiOkResponse({ description: '{ session_id, source, name, distance_m, checkpoints, points: [[lat, lon]], progress: CourseProgress }' })
+  @ApiOkResponse({ description: '{ session_id, source, name, distance_m, checkpoints: [{ name, distance_m, lat, lon }], points: [[lat, lon]], progress: CourseProgress }' })
   @ApiNotFoundResponse({ description: 'Unknown session id, or the session has no course' })
   get(@Param('id', SessionIdPipe) id: string) {
     return this.courses.view(id);

@@ -9,7 +9,7 @@ import { TrackingService } from '../tracking/tracking.service';
 import { CourseTracker } from './course-progress';
 import type { Checkpoint, Course, CourseProgress } from './course.types';
 import { parseGarminCourse } from './garmin-course';
-import { buildCourse } from './geo';
+import { buildCourse, pointAt } from './geo';
 import { GpxError, parseGpx } from './gpx';
 
 /** Courses (with their progress state) kept in memory; the least recently used are rebuilt on demand. */
@@ -29,6 +29,8 @@ export interface CourseView extends CourseSummary {
   name: string | null;
   /** The polyline as [lat, lon] pairs, in order (for maps). */
   points: Array<[number, number]>;
+  /** With where each lies on the course, so a map can mark it. */
+  checkpoints: Array<Checkpoint & { lat: number; lon: number }>;
   progress: CourseProgress;
 }
 
@@ -125,6 +127,7 @@ export class CourseService implements OnModuleInit, OnModuleDestroy {
       source: entry.source,
       name: course.name,
       ...summaryOf(course),
+      checkpoints: summaryOf(course).checkpoints.map((c) => ({ ...c, ...pointAt(course, c.distance_m) })),
       points: course.points.map((p) => [p.lat, p.lon]),
       progress: entry.tracker.progress(),
     };

@@ -10,8 +10,8 @@ import type { TrackpointRecord } from '../storage/trackpoint.types';
 import { SessionStatus, toSessionStatus } from '../tracking/session-status';
 import { Tracker } from '../tracking/tracker.service';
 import { TrackingEvents } from '../tracking/tracking-events';
-import { advanceMotion, INITIAL_MOTION, MotionState } from './board-status';
-import { BoardCard, boardCard, BoardSnapshot, boardSnapshot, NOW_WINDOW_S } from './board-view';
+import { advanceMotion, compareCards, INITIAL_MOTION, MotionState } from './board-status';
+import { BoardCard, boardCard, BoardSnapshot, boardSnapshot, CardInput, NOW_WINDOW_S } from './board-view';
 
 /** A snapshot goes out at least this often (ages and "no data" move on without new points)… */
 export const BOARD_EVERY_MS = 5_000;
@@ -24,6 +24,8 @@ const SEED_WINDOW_MS = 30 * 60_000;
 /** Newest points kept per session (race time): the "now" figures need NOW_WINDOW_S. */
 const TAIL_MS = 2 * NOW_WINDOW_S * 1000;
 const RETRY_MS = 2_000;
+/** Cards (worst first) that show NP and decoupling; well inside MetricsService's 64 cached races. */
+export const METRICS_CARDS = 40;
 
 /** What the board keeps per session between snapshots. */
 interface Tail {
@@ -101,15 +103,20 @@ export class BoardService implements BeforeApplicationShutdown {
     const statuses = sessions.map((s) => toSessionStatus(s, this.tracker.runtime(s.id), null));
     const followed = statuses.filter((s) => s.active || s.watching_until !== null);
     const done = statuses.filter((s) => !s.active && s.watching_until === null).slice(0, FINISHED_SHOWN);
-    const cards = await Promise.all([
-      ...followed.map((s) => this.liveCard(s, frequency.get(s.session_id))),
-      ...done.map((s) => this.finishedCard(s)),
-    ]);
+    // Ranked without metrics first (the status needs none), then NP and decoupling for the first
+    // METRICS_CARDS only: the metrics cache holds 64 races, and reading more each second would rebuild
+    // evicted ones from the store on every update.
+    const inputs = await Promise.all(followed.map((s) => this.liveInput(s, frequency.get(s.session_id))));
+    const ranked = inputs.map((input) => ({ input, card: boardCard({ ...input, metrics: null }) })).sort((a, b) => compareCards(a.card, b.card));
+    const live = await Promise.all(
+      ranked.map(async ({ input, card }, i) => (i < METRICS_CARDS && input.status.points ? boardCard({ ...input, metrics: await this.metricsOf(input.status) }) : card)),
+    );
+    const finished = await Promise.all(done.map((s) => this.finishedCard(s)));
     // Forget what belongs to sessions no longer shown.
     const shown = new Set([...followed, ...done].map((s) => s.session_id));
     for (const id of this.tails.keys()) if (!shown.has(id)) this.tails.delete(id);
     for (const id of this.finished.keys()) if (!shown.has(id)) this.finished.delete(id);
-    return boardSnapshot(cards);
+    return boardSnapshot([...live, ...finished]);
   }
 
   beforeApplicationShutdown(): void {
@@ -120,11 +127,11 @@ export class BoardService implements BeforeApplicationShutdown {
     this.snapshots$.complete();
   }
 
-  private async liveCard(status: SessionStatus, postFrequencyS: number | null = null): Promise<BoardCard> {
+  /** What a live card is built from, but the metrics. */
+  private async liveInput(status: SessionStatus, postFrequencyS: number | null = null): Promise<Omit<CardInput, 'metrics'>> {
     this.finished.delete(status.session_id);
-    const tail = await this.syncTail(status);
-    const [metrics, course] = await Promise.all([this.metricsOf(status), this.courseOf(status.session_id)]);
-    return boardCard({ status, recent: tail.points, motion: tail.motion, metrics, course, postFrequencyS });
+    const [tail, course] = await Promise.all([this.syncTail(status), this.courseOf(status.session_id)]);
+    return { status, recent: tail.points, motion: tail.motion, course, postFrequencyS };
   }
 
   /** A finished race's card changes only if the race does (revival, a late batch): built once per state. */
@@ -132,7 +139,8 @@ export class BoardService implements BeforeApplicationShutdown {
     const key = `${status.stopped_at}|${status.points}|${status.alerts_sent}|${status.state}`;
     const cached = this.finished.get(status.session_id);
     if (cached?.key === key) return cached.card;
-    const card = await this.liveCard(status);
+    const input = await this.liveInput(status);
+    const card = boardCard({ ...input, metrics: await this.metricsOf(status) });
     this.tails.delete(status.session_id);
     this.finished.set(status.session_id, { key, card });
     return card;

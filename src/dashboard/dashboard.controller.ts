@@ -10,37 +10,48 @@ import { NotFoundError } from '../common/errors';
 import { SessionIdPipe } from '../tracking/session-id.pipe';
 import { TrackingService } from '../tracking/tracking.service';
 import { DashboardLive } from './dashboard-live.service';
-import { CONTENT_SECURITY_POLICY, renderBoardPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
+import { AppConfig } from '../config/app-config';
+import { MapSettings, mapSettingsOf, pageHeaders, renderBoardPage, renderNotFoundPage, renderRacePage } from './dashboard-pages';
 
 /**
  * The files the pages load, by the name they use. Our own sit in ./public (copied into dist by
  * nest-cli.json's assets); the chart library is served straight from node_modules, so the page works
  * with no internet and no front-end build.
  */
-const ASSETS: Record<string, string> = {
+export const ASSETS: Record<string, string> = {
   'dashboard.js': join(__dirname, 'public', 'dashboard.js'),
   'dashboard.css': join(__dirname, 'public', 'dashboard.css'),
   'board.js': join(__dirname, 'public', 'board.js'),
   'uPlot.iife.min.js': require.resolve('uplot/dist/uPlot.iife.min.js'),
   'uPlot.min.css': require.resolve('uplot/dist/uPlot.min.css'),
+  // Maps (MAP_TILE_URL set): Leaflet and its marker images; map.js points Leaflet's imagePath here.
+  'map.js': join(__dirname, 'public', 'map.js'),
+  'leaflet.js': require.resolve('leaflet/dist/leaflet.js'),
+  'leaflet.css': require.resolve('leaflet/dist/leaflet.css'),
+  'marker-icon.png': require.resolve('leaflet/dist/images/marker-icon.png'),
+  'marker-icon-2x.png': require.resolve('leaflet/dist/images/marker-icon-2x.png'),
+  'marker-shadow.png': require.resolve('leaflet/dist/images/marker-shadow.png'),
 };
 
-const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-};
+/** The board and error pages show no map: same-origin images only. */
+const PAGE_HEADERS = pageHeaders(null);
 
 @ApiTags('dashboard')
 @Controller('dashboard')
 export class DashboardController implements OnModuleInit {
   private readonly logger = new Logger(DashboardController.name);
+  /** Null unless MAP_TILE_URL is set; the race page's CSP then also lets in images from the tile server. */
+  private readonly map: MapSettings | null;
+  private readonly raceHeaders: Record<string, string>;
 
   constructor(
     private readonly tracking: TrackingService,
     private readonly live: DashboardLive,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.map = mapSettingsOf(config);
+    this.raceHeaders = pageHeaders(this.map);
+  }
 
   onModuleInit(): void {
     const missing = Object.values(ASSETS).filter((file) => !existsSync(file));
@@ -76,10 +87,10 @@ export class DashboardController implements OnModuleInit {
   @ApiOkResponse({ description: 'HTML page' })
   @ApiNotFoundResponse({ description: 'Unknown session id (HTML page)' })
   async race(@Param('id', SessionIdPipe) id: string, @Res() res: Response): Promise<void> {
-    res.set(PAGE_HEADERS).type('html');
+    res.set(this.raceHeaders).type('html');
     try {
       const status = await this.tracking.status(id);
-      res.send(renderRacePage(id, status.race_name ?? id));
+      res.send(renderRacePage(id, status.race_name ?? id, undefined, this.map));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       res.status(404).send(renderNotFoundPage(`No race ${id} is stored here.`));

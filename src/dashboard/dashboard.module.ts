@@ -16,5 +16,6 @@ import { ExportService } from './export.service';
   // BoardController first: its /dashboard/events must be routed before DashboardController's /dashboard/:id.
   controllers: [BoardController, DashboardController, ExportController],
   providers: [DashboardLive, ExportService, BoardService],
+  exports: [DashboardLive],
 })
 export class DashboardModule {}

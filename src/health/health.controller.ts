@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '../access/api-key.guard';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config';
@@ -10,6 +11,8 @@ import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { ClusterEvents } from '../cluster/cluster-events';
 
 @ApiTags('health')
+// Open with API_KEY set too: probes and monitors carry no key (contract).
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

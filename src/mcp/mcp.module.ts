@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { McpModule, McpTransportType } from '@rekog/mcp-nest';
 import { AnalysisModule } from '../analysis/analysis.module';
 import { AthletesModule } from '../athletes/athletes.module';
-import { RequiresApiKey } from '../common/api-key.guard';
 import { AppConfig } from '../config/app-config';
 import { ControlModule } from '../control/control.module';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -60,7 +59,6 @@ export class McpFacadeModule {
           mcpEndpoint: config.mcpPath,
           sseEndpoint: 'sse',
           messagesEndpoint: 'messages',
-          decorators: [RequiresApiKey()],
           // Answers are plain JSON (no SSE framing) since no tool streams progress. See streamableHttpMode.
           streamableHttp: { statelessMode: streamableHttpMode(config) === 'stateless', enableJsonResponse: true },
           logging: false,

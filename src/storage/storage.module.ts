@@ -7,6 +7,7 @@ import { AnalysisStore } from './analysis-store.service';
 import { StateStore } from './state-store.service';
 import { SessionLeaseStore } from './session-lease-store.service';
 import { AthleteStore } from './athlete-store.service';
+import { ViewerLinkStore } from './viewer-link-store.service';
 
 @Global()
 @Module({
@@ -16,7 +17,7 @@ import { AthleteStore } from './athlete-store.service';
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), retryAttempts: 0 }),
     }),
   ],
-  providers: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore],
-  exports: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore],
+  providers: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore, ViewerLinkStore],
+  exports: [TrackStore, AnalysisStore, StateStore, SessionLeaseStore, AthleteStore, ViewerLinkStore],
 })
 export class StorageModule {}

@@ -264,6 +264,9 @@ export function redactShareUrl(url: string): string {
 export function redactSecrets(text: string): string {
   return String(text ?? '')
     .replace(/(\/token\/)[^/?#&\s"'<>]+/gi, '$1***')
+    // Viewer links (/watch/<token>): the token opens a race's live view.
+    .replace(/(\/watch\/)[^/?#&\s"'<>]+/gi, '$1***')
+    .replace(/(%2Fwatch%2F)[^%&#\s"'<>/?]+/gi, '$1***')
     .replace(/(token=)[^&#\s"'<>;,]+/gi, '$1***')
     .replace(/(%2Ftoken%2F)[^%&#\s"'<>/?]+/gi, '$1***')
     .replace(/(token%3D)[^%&#\s"'<>]+/gi, '$1***');

@@ -15,7 +15,11 @@
 
   var root = document.querySelector('main[data-view]');
   if (!root) return;
-  initRace(root.getAttribute('data-session'));
+  initRace(root.getAttribute('data-session'), {
+    // Where this page reads its race: the REST API and the race's stream, or a viewer link's own routes.
+    points: root.getAttribute('data-points') || '/sessions/' + encodeURIComponent(root.getAttribute('data-session')) + '/points',
+    events: root.getAttribute('data-events') || '/dashboard/' + encodeURIComponent(root.getAttribute('data-session')) + '/events',
+  });
 
   // ---------- formatting (every number with its unit) ----------
 
@@ -87,8 +91,7 @@
 
   // ---------- one race ----------
 
-  function initRace(sessionId) {
-    var base = encodeURIComponent(sessionId);
+  function initRace(sessionId, urls) {
     var points = [];
     var seen = new Set();
     var current = null; // last DashboardStatus
@@ -98,6 +101,8 @@
     var analyses = {}, seenAlerts = {}, seenPollErrors = null;
     var renderTimer = null;
     var charts = createCharts();
+    // Maps on (map.js loaded): the track on tiles, fed the same points; the offline drawing otherwise.
+    var map = window.LivetrackMap ? window.LivetrackMap.create({ colours: LEG_COLOURS, legName: legName }) : null;
 
     function merge(list) {
       if (!list || !list.length) return;
@@ -118,7 +123,7 @@
     /** Loads what the stream may have missed (first load, reconnects): points at or after the newest one held. */
     function resync() {
       var since = points.length ? new Date(points[points.length - 1].t).toISOString() : '1970-01-01T00:00:00.000Z';
-      return getJson('/sessions/' + base + '/points?since=' + encodeURIComponent(since)).then(function (body) {
+      return getJson(urls.points + '?since=' + encodeURIComponent(since)).then(function (body) {
         merge(body.points);
       }, function (error) { setConn('down', 'could not load points: ' + error.message); });
     }
@@ -159,7 +164,7 @@
       conn.textContent = text;
     }
 
-    var source = new EventSource('/dashboard/' + base + '/events');
+    var source = new EventSource(urls.events);
     source.addEventListener('open', function () { setConn('live', '● live'); resync(); });
     source.addEventListener('error', function () {
       setConn('down', source.readyState === EventSource.CLOSED ? 'live updates stopped (reload to retry)' : 'reconnecting…');
@@ -182,6 +187,7 @@
       renderHeader();
       renderFigures();
       renderTrack();
+      if (map) map.update(points, current);
       renderCharts(spans);
       renderTimeline(spans);
     }
