@@ -28,21 +28,32 @@ export const SIGN_IN_PAGE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
-/** The form posts the key in the body (never in a URL) and comes back to `next` once signed in. */
-export function renderSignInPage(opts: { next?: string; error?: string } = {}): string {
-  const next = safeNextPath(opts.next);
+/** A small page of its own: inline style (allowed by its hash), no script, no asset to fetch. */
+function plainPage(title: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>Sign in · livetrack-mcp</title>
+<title>${escapeHtml(title)} · livetrack-mcp</title>
 <style>${STYLE}</style>
 </head>
 <body>
 <main>
-<h1>Sign in</h1>
+${main}
+</main>
+</body>
+</html>
+`;
+}
+
+/** The form posts the key in the body (never in a URL) and comes back to `next` once signed in. */
+export function renderSignInPage(opts: { next?: string; error?: string } = {}): string {
+  const next = safeNextPath(opts.next);
+  return plainPage(
+    'Sign in',
+    `<h1>Sign in</h1>
 <p>This livetrack-mcp server is private. Enter its API key once; this browser stays signed in for a week.</p>
 ${opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : ''}
 <form method="post" action="${SIGN_IN_PATH}">
@@ -50,30 +61,15 @@ ${opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : '
 <input id="key" name="key" type="password" autocomplete="current-password" required autofocus>
 <input type="hidden" name="next" value="${escapeHtml(next)}">
 <button type="submit">Sign in</button>
-</form>
-</main>
-</body>
-</html>
-`;
+</form>`,
+  );
 }
 
 /** A viewer link that does not open anything (unknown, revoked, expired): plain, with no way onward. */
 export function renderViewerGonePage(): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>Link not valid · livetrack-mcp</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>This link does not work any more</h1>
-<p>The live view it opened has expired or was withdrawn. Ask whoever sent it for a new one.</p>
-</main>
-</body>
-</html>
-`;
+  return plainPage(
+    'Link not valid',
+    `<h1>This link does not work any more</h1>
+<p>The live view it opened has expired or was withdrawn. Ask whoever sent it for a new one.</p>`,
+  );
 }

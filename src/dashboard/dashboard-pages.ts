@@ -98,7 +98,7 @@ export function renderBoardPage(): string {
   </section>
 </main>
 <footer class="foot"><a href="/docs">API docs</a></footer>`,
-    ['board.js'],
+    ['format.js', 'board.js'],
   );
 }
 
@@ -183,7 +183,7 @@ ${CHARTS.map(([cid, ctitle]) => `    <div class="chart-block"><h3>${ctitle}</h3>
 </main>
 ${footer}`,
     // map.js before dashboard.js (deferred scripts run in order): dashboard.js hands it the points.
-    map ? ['uPlot.iife.min.js', 'leaflet.js', 'map.js', 'dashboard.js'] : ['uPlot.iife.min.js', 'dashboard.js'],
+    map ? ['uPlot.iife.min.js', 'leaflet.js', 'format.js', 'map.js', 'dashboard.js'] : ['uPlot.iife.min.js', 'format.js', 'dashboard.js'],
     map ? ['uPlot.min.css', 'leaflet.css'] : ['uPlot.min.css'],
     viewer ? `${viewer.base}/assets` : ASSET_BASE,
   );

@@ -22,6 +22,7 @@ export const ASSETS: Record<string, string> = {
   'dashboard.js': join(__dirname, 'public', 'dashboard.js'),
   'dashboard.css': join(__dirname, 'public', 'dashboard.css'),
   'board.js': join(__dirname, 'public', 'board.js'),
+  'format.js': join(__dirname, 'public', 'format.js'),
   'uPlot.iife.min.js': require.resolve('uplot/dist/uPlot.iife.min.js'),
   'uPlot.min.css': require.resolve('uplot/dist/uPlot.min.css'),
   // Maps (MAP_TILE_URL set): Leaflet and its marker images; map.js points Leaflet's imagePath here.

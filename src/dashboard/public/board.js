@@ -35,7 +35,8 @@
 
   // ---------- formatting (every number with its unit) ----------
 
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  var pad2 = window.LivetrackFormat.pad2;
+  var speedText = window.LivetrackFormat.speedText;
   function duration(s) {
     if (s == null || !isFinite(s)) return '–';
     s = Math.max(0, Math.round(s));
@@ -55,17 +56,6 @@
     return pad2(d.getHours()) + ':' + pad2(d.getMinutes());
   }
   function km(m) { return m == null ? '–' : (m / 1000).toFixed(m < 100000 ? 2 : 1) + ' km'; }
-  function pace(mps, per) {
-    if (!mps || mps <= 0.05) return '–';
-    var s = Math.round(per / mps);
-    return Math.floor(s / 60) + ':' + pad2(s % 60);
-  }
-  function speedText(mps, leg) {
-    if (mps == null) return '–';
-    if (leg === 'run') return pace(mps, 1000) + ' /km';
-    if (leg === 'swim') return pace(mps, 100) + ' /100 m';
-    return (mps * 3.6).toFixed(1) + ' km/h';
-  }
   var ARROW = { over: '▲ ', under: '▼ ', ok: '' };
   function nowText(f, unit) { return f.value == null ? '–' : (ARROW[f.state] || '') + f.value + ' ' + unit; }
   function nowClass(f) { return f.state === 'over' ? 'over' : f.state === 'under' ? 'under' : f.state === 'ok' ? 'within' : ''; }

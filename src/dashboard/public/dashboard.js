@@ -13,6 +13,10 @@
   var ALERT_LABEL = { threshold: 'Alert: ', fuel: 'Fuel reminder: ', w_bal: 'W′ balance alert: ', decoupling: 'Decoupling alert: ' };
   var GRID = '#e5e7eb';
 
+  // Before initRace runs: shared formatting (format.js, loaded first).
+  var pad2 = window.LivetrackFormat.pad2;
+  var speedText = window.LivetrackFormat.speedText;
+
   var root = document.querySelector('main[data-view]');
   if (!root) return;
   initRace(root.getAttribute('data-session'), {
@@ -23,7 +27,6 @@
 
   // ---------- formatting (every number with its unit) ----------
 
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
   function duration(s) {
     if (s == null || !isFinite(s)) return '–';
     s = Math.max(0, Math.round(s));
@@ -48,17 +51,6 @@
     return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) + ' ' + clock(ms);
   }
   function km(m) { return m == null ? '–' : (m / 1000).toFixed(2) + ' km'; }
-  function pace(mps, per) {
-    if (!mps || mps <= 0.05) return '–';
-    var s = Math.round(per / mps);
-    return Math.floor(s / 60) + ':' + pad2(s % 60);
-  }
-  function speedText(mps, leg) {
-    if (mps == null) return '–';
-    if (leg === 'run') return pace(mps, 1000) + ' /km';
-    if (leg === 'swim') return pace(mps, 100) + ' /100 m';
-    return (mps * 3.6).toFixed(1) + ' km/h';
-  }
   function cadenceUnit(leg) { return leg === 'run' ? 'steps/min' : 'rpm'; }
   function legName(leg) { return LEG_NAMES[leg] || leg || '–'; }
   function parseTime(iso) { return iso ? Date.parse(iso) : null; }
