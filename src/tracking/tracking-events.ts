@@ -22,12 +22,6 @@ export interface AthleteNamed {
   athlete: string;
 }
 
-/** A new session was linked as the continuation of an earlier one (a watch restarted mid-race). */
-export interface SessionsLinked {
-  previousSessionId: string;
-  nextSessionId: string;
-}
-
 /**
  * In-process notifications from the tracker, so analysis/alerts/dashboards can react to new points
  * without the tracker knowing about them. Subscribers must not throw or block.
@@ -37,5 +31,4 @@ export class TrackingEvents {
   readonly pointsIngested = new Subject<PointsIngested>();
   readonly lifecycle = new Subject<SessionLifecycle>();
   readonly athleteNamed = new Subject<AthleteNamed>();
-  readonly sessionsLinked = new Subject<SessionsLinked>();
 }
