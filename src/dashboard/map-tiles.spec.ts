@@ -78,7 +78,7 @@ describe('race page with and without maps', () => {
     const map = mapSettingsOf({ mapTileUrl: 'https://{s}.tiles.example.org/{z}/{x}/{y}.png?a=1&b=2', mapAttribution: '© Example <b>"maps"</b>' });
     const html = renderRacePage('abc-123', 'Race', undefined, map);
     const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
-    expect(scripts).toEqual(['/dashboard/assets/uPlot.iife.min.js', '/dashboard/assets/leaflet.js', '/dashboard/assets/map.js', '/dashboard/assets/dashboard.js']);
+    expect(scripts).toEqual(['/dashboard/assets/uPlot.iife.min.js', '/dashboard/assets/leaflet.js', '/dashboard/assets/format.js', '/dashboard/assets/map.js', '/dashboard/assets/dashboard.js']);
     expect(html).toContain('<link rel="stylesheet" href="/dashboard/assets/leaflet.css">');
     expect(html).toContain('data-tiles="https://{s}.tiles.example.org/{z}/{x}/{y}.png?a=1&amp;b=2"');
     expect(html).toContain('data-subdomains="a,b,c"');
