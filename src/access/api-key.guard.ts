@@ -6,8 +6,6 @@ import { AppConfig } from '../config/app-config';
 import { bearerToken, cookieValue, sameSecret, SIGN_IN_COOKIE, validSignInCookie } from './access-tokens';
 import { renderSignInPage, SIGN_IN_PAGE_HEADERS } from './sign-in-page';
 
-export { bearerToken, sameSecret } from './access-tokens';
-
 const PUBLIC_ROUTE = 'livetrack:public-route';
 
 /**

@@ -5,7 +5,7 @@ import { filter, from, interval, merge, Observable, switchMap, takeUntil, timer 
 import { DashboardLive } from '../dashboard/dashboard-live.service';
 import { AppConfig } from '../config/app-config';
 import { CourseService } from '../course/course.service';
-import { ASSETS } from '../dashboard/dashboard.controller';
+import { sendAsset } from '../dashboard/dashboard.controller';
 import { MapSettings, mapSettingsOf, pageHeaders, renderRacePage } from '../dashboard/dashboard-pages';
 import { PointsQueryDto, PointsResponseDto } from '../tracking/dto/trackpoint.dto';
 import { TrackingService } from '../tracking/tracking.service';
@@ -109,8 +109,6 @@ export class WatchController {
   @ApiExcludeEndpoint()
   async asset(@Param('token') token: string, @Param('name') name: string, @Res() res: Response): Promise<void> {
     await this.grant(token);
-    const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-    if (!file) throw new NotFoundException(`no dashboard asset ${name}`);
-    res.sendFile(file, { headers: { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' } });
+    sendAsset(name, res);
   }
 }

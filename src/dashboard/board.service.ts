@@ -109,7 +109,7 @@ export class BoardService implements BeforeApplicationShutdown {
     const inputs = await Promise.all(followed.map((s) => this.liveInput(s, frequency.get(s.session_id))));
     const ranked = inputs.map((input) => ({ input, card: boardCard({ ...input, metrics: null }) })).sort((a, b) => compareCards(a.card, b.card));
     const live = await Promise.all(
-      ranked.map(async ({ input, card }, i) => (i < METRICS_CARDS && input.status.points ? boardCard({ ...input, metrics: await this.metricsOf(input.status) }) : card)),
+      ranked.map(async ({ input, card }, i) => (i < METRICS_CARDS ? boardCard({ ...input, metrics: await this.metricsOf(input.status) }) : card)),
     );
     const finished = await Promise.all(done.map((s) => this.finishedCard(s)));
     // Forget what belongs to sessions no longer shown.

@@ -18,7 +18,7 @@ import { MapSettings, mapSettingsOf, pageHeaders, renderBoardPage, renderNotFoun
  * nest-cli.json's assets); the chart library is served straight from node_modules, so the page works
  * with no internet and no front-end build.
  */
-export const ASSETS: Record<string, string> = {
+const ASSETS: Record<string, string> = {
   'dashboard.js': join(__dirname, 'public', 'dashboard.js'),
   'dashboard.css': join(__dirname, 'public', 'dashboard.css'),
   'board.js': join(__dirname, 'public', 'board.js'),
@@ -33,6 +33,13 @@ export const ASSETS: Record<string, string> = {
   'marker-icon-2x.png': require.resolve('leaflet/dist/images/marker-icon-2x.png'),
   'marker-shadow.png': require.resolve('leaflet/dist/images/marker-shadow.png'),
 };
+
+/** Sends one of ASSETS by the name the pages use (the dashboard's and a viewer link's alike). */
+export function sendAsset(name: string, res: Response): void {
+  const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+  if (!file) throw new NotFoundException(`no dashboard asset ${name}`);
+  res.sendFile(file, { headers: { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' } });
+}
 
 /** The board and error pages show no map: same-origin images only. */
 const PAGE_HEADERS = pageHeaders(null);
@@ -76,9 +83,7 @@ export class DashboardController implements OnModuleInit {
   @Get('assets/:name')
   @ApiExcludeEndpoint()
   asset(@Param('name') name: string, @Res() res: Response): void {
-    const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-    if (!file) throw new NotFoundException(`no dashboard asset ${name}`);
-    res.sendFile(file, { headers: { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' } });
+    sendAsset(name, res);
   }
 
   @Get(':id')
