@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent, Optional } from '@nestjs/common';
-import { EMPTY, filter, finalize, from, map, merge, Observable, share, Subject, switchMap, takeUntil, timer, catchError } from 'rxjs';
+import { EMPTY, filter, finalize, from, map, merge, Observable, share, Subject, switchMap, takeUntil, timer, catchError, concatMap, of } from 'rxjs';
 import { AlertService } from '../analysis/alert.service';
 import { ClusterEvents } from '../cluster/cluster-events';
 import { TrackingEvents } from '../tracking/tracking-events';
 import { TrackingService } from '../tracking/tracking.service';
+import { SessionChains } from '../tracking/session-chains.service';
 import { DashboardStatus, dashboardPoints, dashboardStatus } from './dashboard-view';
 import { AnalysisStore } from '../storage/analysis-store.service';
 import { toAnalysisView } from '../analysis/analysis-view';
@@ -34,6 +35,7 @@ export class DashboardLive implements BeforeApplicationShutdown {
     private readonly events: TrackingEvents,
     private readonly alerts: AlertService,
     private readonly history: AnalysisStore,
+    private readonly chains: SessionChains,
     // Optional: a test module without the cluster wiring still streams this replica's own batches.
     @Optional() private readonly cluster?: ClusterEvents,
   ) {}
@@ -54,7 +56,11 @@ export class DashboardLive implements BeforeApplicationShutdown {
       const local$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === sessionId), map((b) => b.points));
       const remote$ = this.cluster ? this.cluster.remotePoints(sessionId) : EMPTY;
       const ingested$ = merge(local$, remote$).pipe(share());
-      const points$ = ingested$.pipe(map((points): MessageEvent => ({ type: 'points', data: dashboardPoints(points) })));
+      // As the page loaded them: continued across linked sessions (a restarted watch), in order.
+      const points$ = ingested$.pipe(
+        concatMap((points) => from(this.chains.chainOf(sessionId)).pipe(map((chain) => this.chains.continued(chain, sessionId, points)), catchError(() => of(points)))),
+        map((points): MessageEvent => ({ type: 'points', data: dashboardPoints(points) })),
+      );
       const triggers$ = merge(
         timer(0, STATUS_EVERY_MS),
         ingested$,

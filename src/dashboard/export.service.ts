@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RaceSessionEntity } from '../storage/race-session.entity';
-import { TrackStore } from '../storage/track-store.service';
+import { SessionChains } from '../tracking/session-chains.service';
 import { TrackpointRecord } from '../storage/trackpoint.types';
 import { resolveRaceConfig } from '../tracking/race-config';
 import { csvHeader, csvRows, GpxWriter } from './export-format';
@@ -11,7 +11,7 @@ export const EXPORT_PAGE = 2_000;
 /** GPX and CSV exports of a session's stored points, as text chunks to stream. */
 @Injectable()
 export class ExportService {
-  constructor(private readonly store: TrackStore) {}
+  constructor(private readonly chains: SessionChains) {}
 
   async *gpx(session: RaceSessionEntity): AsyncGenerator<string> {
     const config = resolveRaceConfig(session.raceConfig);
@@ -33,14 +33,8 @@ export class ExportService {
     for await (const page of this.pages(sessionId)) yield csvRows(page);
   }
 
-  /** All stored points, oldest first, a page at a time (time is unique per session). */
+  /** All stored points of the race (every session linked with this one), oldest first, a page at a time. */
   private async *pages(sessionId: string): AsyncGenerator<TrackpointRecord[]> {
-    let from = 0;
-    for (;;) {
-      const page = await this.store.findWindow(sessionId, from, Number.MAX_SAFE_INTEGER, EXPORT_PAGE);
-      if (page.length) yield page;
-      if (page.length < EXPORT_PAGE) return;
-      from = page[page.length - 1].time + 1;
-    }
+    yield* this.chains.pages(await this.chains.chainOf(sessionId), EXPORT_PAGE);
   }
 }

@@ -158,6 +158,8 @@ export const statusOutput = z.looseObject({
   race_name: nullableString,
   race_type: z.string(),
   athlete: nullableString,
+  previous_session_id: nullableString.optional().describe('The session this one continues (watch restarted mid-race)'),
+  next_session_id: nullableString.optional().describe('The session that continues this one'),
   started_at: z.string(),
   stopped_at: nullableString,
   elapsed_s: z.number(),

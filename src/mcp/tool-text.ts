@@ -32,7 +32,11 @@ function raceLabel(s: { race_name: string | null; session_id: string }): string 
 
 export function statusText(s: SessionStatus & { course?: CourseProgress | null }): string {
   const label = raceLabel(s);
-  const course = s.course ? ` Course: ${describeCourse(s.course)}.` : '';
+  // A watch restarted mid-race: one race across linked sessions.
+  const course =
+    (s.course ? ` Course: ${describeCourse(s.course)}.` : '') +
+    (s.previous_session_id ? ` Continues session ${s.previous_session_id} (watch restarted).` : '') +
+    (s.next_session_id ? ` Continued in session ${s.next_session_id}.` : '');
   const lastPoint = s.last_point_at ? `last point ${s.last_point_at}` : 'no point yet';
   if (s.active) {
     const fresh = s.stale_s === null ? '' : ` (new data ${s.stale_s} s ago)`;

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
-import { TrackStore } from '../storage/track-store.service';
+import { SessionChain, SessionChains } from '../tracking/session-chains.service';
 import { PHYSIOLOGY_FIELDS, resolveRaceConfig } from '../tracking/race-config';
 import { StatusCourse, StatusExtras } from '../tracking/status-extras';
 import { TrackingEvents } from '../tracking/tracking-events';
@@ -18,6 +18,8 @@ export interface SessionMetrics extends RaceMetricsSnapshot {
 }
 
 interface Entry {
+  /** The race these metrics cover: the session, or every session linked with it (a restarted watch). */
+  race: SessionChain;
   metrics: RaceMetrics;
   /** Work on this race's accumulator, in order: the first read of the store, then each batch. */
   chain: Promise<void>;
@@ -29,16 +31,19 @@ interface Entry {
  * Coaching metrics per race, computed incrementally: the first request (or the first batch after
  * it) reads the stored points once, every later batch of new points is added as the tracker stores
  * it, so a 17-hour race is never re-read on each poll. Finished races are computed from the store
- * the same way. REST, MCP, the summary and the prompt all read them here.
+ * the same way. REST, MCP, the summary and the prompt all read them here. Linked sessions (a
+ * restarted watch) are one race: an entry is keyed by its chain, so a link forming gives a new
+ * entry (the old one is dropped) and every session of the chain answers the same figures.
  */
 @Injectable()
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MetricsService.name);
+  /** By chain key (SessionChain.key: the session id when linked to none). */
   private readonly entries = new Map<string, Entry>();
   private subscription: Subscription | null = null;
 
   constructor(
-    private readonly store: TrackStore,
+    private readonly chains: SessionChains,
     private readonly events: TrackingEvents,
     private readonly tracking: TrackingService,
     private readonly extras: StatusExtras,
@@ -46,10 +51,19 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.subscription = this.events.pointsIngested.subscribe(({ sessionId, points }) => {
-      const entry = this.entries.get(sessionId);
       // Races nobody asked about yet are built from the store when first asked: nothing to do now.
-      if (entry) entry.chain = entry.chain.then(() => entry.metrics.add(points));
+      for (const entry of this.entries.values()) {
+        if (entry.race.ids.includes(sessionId)) entry.chain = entry.chain.then(() => entry.metrics.add(this.chains.continued(entry.race, sessionId, points)));
+      }
     });
+    // A link formed here: the entries of either session no longer cover the whole race.
+    this.subscription.add(
+      this.events.sessionsLinked.subscribe(({ previousSessionId, nextSessionId }) => {
+        for (const [key, entry] of this.entries) {
+          if (entry.race.ids.includes(previousSessionId) || entry.race.ids.includes(nextSessionId)) this.entries.delete(key);
+        }
+      }),
+    );
   }
 
   onModuleDestroy(): void {
@@ -63,38 +77,44 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     return { session_id: sessionId, computed_at: new Date().toISOString(), ...snapshot, course: await this.extras.courseOf(sessionId) };
   }
 
+  /** Metrics of the session's race: across every session linked with it. */
   async snapshot(sessionId: string, physiology: Physiology): Promise<RaceMetricsSnapshot> {
-    const entry = this.entry(sessionId);
+    const entry = this.entry(await this.chains.chainOf(sessionId));
     await entry.chain;
     if (entry.failed) throw entry.failed;
     return entry.metrics.snapshot(physiology);
   }
 
-  private entry(sessionId: string): Entry {
-    let entry = this.entries.get(sessionId);
+  private entry(race: SessionChain): Entry {
+    const key = race.key;
+    let entry = this.entries.get(key);
     if (entry) {
       // Most recently used last.
-      this.entries.delete(sessionId);
-      this.entries.set(sessionId, entry);
+      this.entries.delete(key);
+      this.entries.set(key, entry);
       return entry;
     }
+    // A link formed elsewhere (another replica): the entries of a shorter chain are outdated.
+    for (const [other, old] of this.entries) {
+      if (old.race.ids.some((id) => race.ids.includes(id))) this.entries.delete(other);
+    }
     const metrics = new RaceMetrics();
-    const created: Entry = { metrics, chain: Promise.resolve() };
+    const created: Entry = { race, metrics, chain: Promise.resolve() };
     // Never a rejected chain (batches are chained on it unobserved): a failed read is logged, the entry dropped, the next read retries.
-    created.chain = this.load(sessionId, metrics).catch((error) => {
+    created.chain = this.load(race, metrics).catch((error) => {
       created.failed = error as Error;
-      if (this.entries.get(sessionId) === created) this.entries.delete(sessionId);
-      this.logger.error({ msg: `metrics could not be loaded: ${(error as Error).message}`, sessionId });
+      if (this.entries.get(key) === created) this.entries.delete(key);
+      this.logger.error({ msg: `metrics could not be loaded: ${(error as Error).message}`, sessionId: race.ids[race.ids.length - 1] });
     });
     entry = created;
-    this.entries.set(sessionId, entry);
+    this.entries.set(key, entry);
     if (this.entries.size > KEEP_RACES) this.entries.delete(this.entries.keys().next().value as string);
     return entry;
   }
 
-  /** Stored points, oldest first, in pages (a batch arriving meanwhile is de-duplicated by time). */
-  private load(sessionId: string, metrics: RaceMetrics): Promise<void> {
-    return this.store.forEachPointPage(sessionId, (page) => metrics.add(page));
+  /** Stored points of the race, oldest first, in pages (a batch arriving meanwhile is de-duplicated by time). */
+  private async load(race: SessionChain, metrics: RaceMetrics): Promise<void> {
+    for await (const page of this.chains.pages(race)) metrics.add(page);
   }
 }
 

@@ -4,6 +4,8 @@ export type { GeneratedRace, GeneratedLeg, GenerateOptions, SingleSportOptions, 
 export { buildLegCourse, courseGpx, garminCoursesBody, MAX_COURSE_POINTS } from './sim-course';
 export type { CourseLeg, CourseWaypoint, GeneratedCourse } from './sim-course';
 export { LiveTrackSimulator } from './livetrack-simulator';
+export { splitAtWatchRestart } from './watch-restart';
+export type { WatchRestartOptions } from './watch-restart';
 export type {
   AddSessionOptions,
   FaultKind,

@@ -9,6 +9,7 @@ import type { GarminSessionMeta, GarminTrackPoint } from '../tracking/garmin.typ
 import { Rng } from './prng';
 import type { GeneratedRace } from './race-generator';
 import { garminCoursesBody, type CourseLeg, type GeneratedCourse } from './sim-course';
+import { splitAtWatchRestart, type WatchRestartOptions } from './watch-restart';
 
 /**
  * What a session's courses endpoint serves: one of the race's own leg courses by name, a course,
@@ -245,6 +246,17 @@ export class LiveTrackSimulator {
     };
     this.sessionsById.set(sessionId, s);
     return this.publicView(s);
+  }
+
+  /**
+   * A watch restarted mid-race (splitAtWatchRestart): two sessions of the same athlete, the first
+   * ending without END at `atMin`, the second starting `gapMin` (default 3) later with the rest of
+   * the race. Release or play each as usual.
+   */
+  addWatchRestart(opts: Omit<AddSessionOptions, 'sessionId' | 'token'> & WatchRestartOptions): { before: SimSession; after: SimSession } {
+    const { atMin, gapMin, race, ...rest } = opts;
+    const split = splitAtWatchRestart(race, { atMin, gapMin });
+    return { before: this.addSession({ ...rest, race: split.before }), after: this.addSession({ ...rest, race: split.after }) };
   }
 
   /** Sets (or with null removes) the course the session's courses endpoint serves, e.g. mid-race. */

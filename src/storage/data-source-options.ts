@@ -5,6 +5,7 @@ import { Course1764700000000 } from './migrations/1764700000000-course';
 import { Analyses1764800000000 } from './migrations/1764800000000-analyses';
 import { Leases1764900000000 } from './migrations/1764900000000-leases';
 import { Athletes1765100000000 } from './migrations/1765100000000-athletes';
+import { LinkedSessions1765500000000 } from './migrations/1765500000000-linked-sessions';
 import { ViewerLinks1765400000000 } from './migrations/1765400000000-viewer-links';
 import { AnalysisEntity } from './analysis.entity';
 import { RaceCourseEntity } from './race-course.entity';
@@ -12,7 +13,7 @@ import { RaceSessionEntity } from './race-session.entity';
 import { TrackpointEntity } from './trackpoint.entity';
 
 export const ENTITIES = [RaceSessionEntity, TrackpointEntity, RaceCourseEntity, AnalysisEntity];
-export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000, Analyses1764800000000, Leases1764900000000, Athletes1765100000000, ViewerLinks1765400000000];
+export const MIGRATIONS = [Init1764000000000, Watch1764600000000, Course1764700000000, Analyses1764800000000, Leases1764900000000, Athletes1765100000000, ViewerLinks1765400000000, LinkedSessions1765500000000];
 
 /** What both databases share: the entities, migrations applied at boot, never synchronisation. */
 const SCHEMA: Pick<DataSourceOptions, 'entities' | 'migrations' | 'migrationsRun' | 'migrationsTransactionMode' | 'synchronize' | 'logging'> = {

@@ -138,4 +138,12 @@ export class RaceSessionEntity {
   /** The athlete profile (athletes.key) this session was matched to; null when none. */
   @Column({ name: 'athlete_key', type: 'varchar', length: 64, nullable: true })
   athleteKey: string | null;
+
+  /** The session this one continues (the athlete's watch was restarted mid-race); null when none. */
+  @Column({ name: 'previous_session_id', type: 'varchar', length: 64, nullable: true })
+  previousSessionId: string | null;
+
+  /** The session that continues this one; null when none. */
+  @Column({ name: 'next_session_id', type: 'varchar', length: 64, nullable: true })
+  nextSessionId: string | null;
 }

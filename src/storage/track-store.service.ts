@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { promises as fs } from 'node:fs';
-import { DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
+import { Between, DataSource, EntityManager, In, IsNull, Not } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RaceCourseEntity } from './race-course.entity';
 import { RaceSessionEntity } from './race-session.entity';
@@ -28,6 +28,12 @@ export interface ResumeMark {
   firstTime: number | null;
   lastLeg: TrackpointRecord['leg'] | null;
 }
+
+/** Sessions one chain may hold: a guard, not a rule (a restart or two is the real case). */
+const MAX_CHAIN = 50;
+
+/** linkSessions: one of the two links was already taken (rolls the transaction back). */
+class LinkTaken extends Error {}
 
 /** Rows per INSERT statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 200;
@@ -107,6 +113,92 @@ export class TrackStore {
       take: Math.max(0, limit - active.length),
     });
     return [...active, ...recent];
+  }
+
+  /**
+   * Sessions that may be the one a new session continues: last point within [fromMs, toMs], not
+   * continued yet, not `excludeId`, of the athlete `athleteKey`. A coarse filter: the linking rule
+   * (src/tracking/session-links.ts) decides.
+   */
+  findLinkCandidates(q: { athleteKey: string; fromMs: number; toMs: number; excludeId: string }): Promise<RaceSessionEntity[]> {
+    return this.sessions.find({
+      where: {
+        id: Not(q.excludeId),
+        nextSessionId: IsNull(),
+        lastPointAt: Between(Math.trunc(q.fromMs), Math.trunc(q.toMs)),
+        athleteKey: q.athleteKey,
+      },
+      order: { lastPointAt: 'DESC' },
+      take: 50,
+    });
+  }
+
+  /**
+   * Links `nextId` as the continuation of `prevId`, both ways in one transaction, only while
+   * neither link is taken (another start or replica may race for it). Answers whether it linked.
+   */
+  async linkSessions(prevId: string, nextId: string): Promise<boolean> {
+    if (prevId === nextId) return false;
+    return this.exclusive(() =>
+      this.dataSource
+        .transaction(async (manager) => {
+          const now = Date.now();
+          const forward = await manager.createQueryBuilder().update(RaceSessionEntity).set({ nextSessionId: nextId, updatedAt: now })
+            .where('id = :id AND next_session_id IS NULL', { id: prevId }).execute();
+          if (forward.affected !== 1) throw new LinkTaken();
+          const back = await manager.createQueryBuilder().update(RaceSessionEntity).set({ previousSessionId: prevId, updatedAt: now })
+            .where('id = :id AND previous_session_id IS NULL', { id: nextId }).execute();
+          // Already continuing another: roll the forward link back.
+          if (back.affected !== 1) throw new LinkTaken();
+          return true;
+        })
+        .catch((error) => {
+          // A unique index refusing it: another writer took the link meanwhile.
+          if (error instanceof LinkTaken || isUniqueViolation(error)) return false;
+          throw error;
+        }),
+    );
+  }
+
+  /**
+   * The chain a session belongs to (every session linked before and after it), oldest first; just
+   * the session when it is linked to none, empty when unknown. Chains are a few sessions long: one
+   * primary-key read per link, a cycle (never written, but cheap to guard) ends the walk.
+   */
+  async findChain(sessionId: string): Promise<RaceSessionEntity[]> {
+    const start = await this.findSession(sessionId);
+    if (!start) return [];
+    const seen = new Set([start.id]);
+    const before: RaceSessionEntity[] = [];
+    const after: RaceSessionEntity[] = [];
+    for (let s = start; s.previousSessionId && !seen.has(s.previousSessionId) && seen.size < MAX_CHAIN; ) {
+      const prev = await this.findSession(s.previousSessionId);
+      if (!prev) break;
+      seen.add(prev.id);
+      before.unshift(prev);
+      s = prev;
+    }
+    for (let s = start; s.nextSessionId && !seen.has(s.nextSessionId) && seen.size < MAX_CHAIN; ) {
+      const next = await this.findSession(s.nextSessionId);
+      if (!next) break;
+      seen.add(next.id);
+      after.push(next);
+      s = next;
+    }
+    return [...before, start, ...after];
+  }
+
+  /**
+   * Garmin's cumulative distance and duration at the end of a session (their largest stored
+   * values: both only grow within one activity); null where no point carries one.
+   */
+  async findPointTotals(sessionId: string): Promise<{ distanceM: number | null; durationS: number | null }> {
+    const rows: Array<{ distance_m: number | string | null; duration_s: number | string | null }> = await this.dataSource.query(
+      this.placeholders(`SELECT MAX(distance_m) AS distance_m, MAX(duration_s) AS duration_s FROM trackpoints WHERE session_id = ?`),
+      [sessionId],
+    );
+    const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+    return { distanceM: num(rows[0]?.distance_m), durationS: num(rows[0]?.duration_s) };
   }
 
   /** Stores (or replaces) a session's course. */
@@ -405,6 +497,13 @@ function fromRaw(r: RawPoint): TrackpointRecord {
     leg: r.leg,
     status: r.status,
   };
+}
+
+/** A unique index refused the write (PostgreSQL 23505, SQLite's UNIQUE constraint). */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = String(e?.driverError?.code ?? e?.code ?? '');
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /** simple-json columns defeat TypeORM's deep-partial typing; the patch is a plain column map. */

@@ -3,7 +3,7 @@ import type { CourseProgress } from '../course/course.types';
 import { MetricsService, physiologyOf } from '../metrics/metrics.service';
 import type { RaceMetricsSnapshot } from '../metrics/metrics.types';
 import { AnalysisStore, AnalysisTotals } from '../storage/analysis-store.service';
-import { TrackStore } from '../storage/track-store.service';
+import { SessionChains } from '../tracking/session-chains.service';
 import { StatusExtras } from '../tracking/status-extras';
 import { TrackingService } from '../tracking/tracking.service';
 import { buildRaceSummary, RaceSummary } from './race-summary';
@@ -21,7 +21,7 @@ export interface RaceSummaryWithMetrics extends RaceSummary {
 export class RaceSummaryService {
   constructor(
     private readonly tracking: TrackingService,
-    private readonly store: TrackStore,
+    private readonly chains: SessionChains,
     private readonly coaching: MetricsService,
     private readonly extras: StatusExtras,
     private readonly history: AnalysisStore,
@@ -29,7 +29,8 @@ export class RaceSummaryService {
 
   async summary(sessionId: string): Promise<RaceSummaryWithMetrics> {
     const session = await this.tracking.requireSession(sessionId);
-    const points = await this.store.findWindow(sessionId, 0);
+    // The whole race when the session is linked to others (a restarted watch).
+    const points = await this.chains.window(await this.chains.chainOf(sessionId), 0);
     return {
       ...buildRaceSummary(session, points),
       metrics: await this.coaching.snapshot(sessionId, physiologyOf(session.raceConfig)),

@@ -3,6 +3,7 @@ import { Subscription } from 'rxjs';
 import { AthletesService } from '../athletes/athletes.service';
 import { SessionPatch, TrackStore } from '../storage/track-store.service';
 import { runsOnDefaults, startConfig } from './start-config';
+import { SessionLinker } from './session-linker.service';
 import { AthleteNamed, TrackingEvents } from './tracking-events';
 
 /**
@@ -11,6 +12,8 @@ import { AthleteNamed, TrackingEvents } from './tracking-events';
  * defaults gets the athlete's race_config the way a start applies one (startConfig): thresholds,
  * physiology and fuelling apply from the next batch; poll interval, race type and the stop rules
  * from the poller's next launch (restart, takeover), since a running poller keeps its own.
+ * Then, matched or not, the session may turn out to continue an earlier one (SessionLinker): the
+ * athlete was not known when it started.
  */
 @Injectable()
 export class AthleteMatcher implements OnModuleInit, BeforeApplicationShutdown {
@@ -22,13 +25,15 @@ export class AthleteMatcher implements OnModuleInit, BeforeApplicationShutdown {
     private readonly events: TrackingEvents,
     private readonly store: TrackStore,
     private readonly athletes: AthletesService,
+    private readonly linker: SessionLinker,
   ) {}
 
   onModuleInit(): void {
     this.subscription.add(
       this.events.athleteNamed.subscribe((named) => {
         const work: Promise<unknown> = this.match(named)
-          .catch((error) => this.logger.error({ msg: `athlete matching failed: ${(error as Error).message}`, sessionId: named.sessionId }))
+          .then(() => this.linker.linkNew(named.sessionId))
+          .catch((error) => this.logger.error({ msg: `athlete matching or session linking failed: ${(error as Error).message}`, sessionId: named.sessionId }))
           .finally(() => this.pending.delete(work));
         this.pending.add(work);
       }),

@@ -137,6 +137,15 @@ export class SessionPoller {
     return { final: null };
   }
 
+  /** One more poll outside the schedule and the lifecycle rules, before a final stop. Never throws. */
+  async lastPoll(): Promise<void> {
+    try {
+      await this.poll();
+    } catch (error) {
+      this.deps.logger.warn({ msg: `last poll before the stop failed: ${(error as Error).message}`, sessionId: this.id });
+    }
+  }
+
   private decide(): LifecycleDecision {
     return decideLifecycle({
       mode: this.mode,

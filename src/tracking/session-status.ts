@@ -33,6 +33,9 @@ export function toSessionStatus(s: RaceSessionEntity, runtime: RuntimeView | nul
     athlete: s.athlete,
     // The athlete profile this session was matched to (additive: not in the contract's list).
     athlete_key: s.athleteKey ?? null,
+    // A watch restarted mid-race: the session this one continues, and the one continuing it.
+    previous_session_id: s.previousSessionId ?? null,
+    next_session_id: s.nextSessionId ?? null,
     started_at: new Date(s.startedAt).toISOString(),
     stopped_at: iso(s.stoppedAt),
     elapsed_s: Math.max(0, Math.round((end - s.startedAt) / 1000)),

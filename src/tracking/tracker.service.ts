@@ -180,8 +180,11 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
     this.pollers.delete(sessionId);
   }
 
-  /** Stops for good (waiting briefly for an in-flight poll so its batch is stored) and records why. */
-  async stop(sessionId: string, reason: StopReason, detail: string): Promise<void> {
+  /**
+   * Stops for good (waiting briefly for an in-flight poll so its batch is stored) and records why.
+   * `lastPoll`: poll once more first (a session continued by a new one: its newest batch is kept).
+   */
+  async stop(sessionId: string, reason: StopReason, detail: string, opts: { lastPoll?: boolean } = {}): Promise<void> {
     const poller = this.pollers.get(sessionId);
     const wasActive = poller ? poller.mode === 'active' : (await this.store.findSession(sessionId))?.state === 'active';
     if (poller) {
@@ -189,6 +192,7 @@ export class Tracker implements OnApplicationBootstrap, BeforeApplicationShutdow
       this.clearTimer(poller);
       // Called from inside the tick (race end), the poll is already complete.
       if (!(poller.inFlight && reason !== 'manual')) await this.settle(poller);
+      if (opts.lastPoll) await poller.lastPoll();
       this.pollers.delete(sessionId);
     }
     await this.store.updateSession(sessionId, {

@@ -22,6 +22,12 @@ export interface AthleteNamed {
   athlete: string;
 }
 
+/** A new session was linked as the continuation of an earlier one (a watch restarted mid-race). */
+export interface SessionsLinked {
+  previousSessionId: string;
+  nextSessionId: string;
+}
+
 /**
  * In-process notifications from the tracker, so analysis/alerts/dashboards can react to new points
  * without the tracker knowing about them. Subscribers must not throw or block.
@@ -31,4 +37,5 @@ export class TrackingEvents {
   readonly pointsIngested = new Subject<PointsIngested>();
   readonly lifecycle = new Subject<SessionLifecycle>();
   readonly athleteNamed = new Subject<AthleteNamed>();
+  readonly sessionsLinked = new Subject<SessionsLinked>();
 }

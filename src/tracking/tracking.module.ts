@@ -9,12 +9,14 @@ import { TrackingService } from './tracking.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { AthletesModule } from '../athletes/athletes.module';
 import { AthleteMatcher } from './athlete-matcher.service';
+import { SessionChains } from './session-chains.service';
+import { SessionLinker } from './session-linker.service';
 
 @Module({
   imports: [HttpModule, AthletesModule],
   controllers: [SessionsController],
   // The lease keeper lives in src/cluster but is provided here: tracking asks it where a new session goes, it drives the tracker.
-  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper, AthleteMatcher],
-  exports: [Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper],
+  providers: [GarminClient, Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper, AthleteMatcher, SessionChains, SessionLinker],
+  exports: [Tracker, TrackingEvents, TrackingService, StatusExtras, LeaseKeeper, SessionChains],
 })
 export class TrackingModule {}

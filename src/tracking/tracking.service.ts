@@ -14,6 +14,8 @@ import { Tracker } from './tracker.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { StatusExtras, StatusCourse } from './status-extras';
 import { TrackingEvents } from './tracking-events';
+import { SessionChains } from './session-chains.service';
+import { SessionLinker } from './session-linker.service';
 
 export interface StartOptions {
   /** The athlete the caller already knows (an invitation): matched by key, not by Garmin's name. */
@@ -46,6 +48,8 @@ export class TrackingService {
     private readonly config: AppConfig,
     private readonly leases: LeaseKeeper,
     private readonly athletes: AthletesService,
+    private readonly chains: SessionChains,
+    private readonly linker: SessionLinker,
   ) {}
 
   /**
@@ -83,10 +87,11 @@ export class TrackingService {
     // the start, the poller keeps retrying.
     let known: 'ok' | 'gone' = 'ok';
     let garminAthlete: string | null = null;
+    let garminStart: number | null = null;
     try {
       const probe = await this.garmin.probeSessionMeta(new GarminConnection(share));
       known = probe.known;
-      garminAthlete = athleteNameOf(probe.meta);
+      ({ athlete: garminAthlete, start: garminStart } = metaOf(probe.meta));
     } catch (error) {
       this.logger.warn({ msg: `starting despite Garmin error: ${(error as Error).message}`, sessionId });
     }
@@ -96,7 +101,8 @@ export class TrackingService {
     // Garmin's athlete name unknown yet (metadata failed): the poller's first metadata read matches it (AthleteMatcher).
     const athlete = knownAthlete ?? (await this.athletes.matchGarminName(garminAthlete));
     const { thresholds, raceConfig, thresholdsChanged } = startConfig(existing?.thresholds ?? {}, raceConfigInputFor(givenRaceConfig, athlete));
-    const athleteFields = { athleteKey: athlete?.key ?? null, ...(garminAthlete ? { athlete: garminAthlete } : {}) };
+    // Garmin's start too: whether this session continues an earlier one is decided on it (SessionLinker).
+    const athleteFields = { athleteKey: athlete?.key ?? null, ...(garminAthlete ? { athlete: garminAthlete } : {}), ...(garminStart !== null ? { garminStart } : {}) };
     // Started again while watching after a provisional stop: track it actively from now on. The
     // watch may run on another replica: its lease is cleared, so that replica lets go.
     await this.tracker.release(sessionId);
@@ -122,7 +128,7 @@ export class TrackingService {
         lastPollAt: null, rejectedPoints: 0, analysisRuns: 0, analysisErrors: 0, lastAnalysisAt: null,
         lastAnalysisResult: null, alertsSent: 0, thresholdsUpdatedAt: thresholdsChanged ? now : null,
         thresholdsUpdatedBy: thresholdsChanged ? 'race_config' : null, watchingUntil: null, revivals: 0, pointsSource: 'api',
-        alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null, alertState: null,
+        alertsMutedUntil: null, leaseHolder: null, leaseExpiresAt: null, alertState: null, previousSessionId: null, nextSessionId: null,
         ...athleteFields,
       }));
     }
@@ -132,6 +138,8 @@ export class TrackingService {
       this.events.lifecycle.next({ sessionId, kind: 'started' });
     }
     this.logger.log({ msg: 'tracking started', sessionId, url: redactShareUrl(shareUrl), ...(athlete ? { athlete: athlete.key } : {}) });
+    // A watch restarted mid-race: this session continues the athlete's previous one, which stops.
+    await this.linker.linkNew(sessionId).catch((error) => this.logger.error({ msg: `session linking failed: ${(error as Error).message}`, sessionId }));
     return this.status(sessionId);
   }
 
@@ -163,9 +171,13 @@ export class TrackingService {
     return sessions.map((s) => toSessionStatus(s, this.tracker.runtime(s.id), null));
   }
 
-  /** Points of the last `minutes` before the newest stored point, or since an ISO time. */
+  /**
+   * Points of the last `minutes` before the newest stored point, or since an ISO time: of the whole
+   * race when the session is linked to others (a restarted watch), continued across them.
+   */
   async points(sessionId: string, window: { minutes?: number; since?: string }): Promise<PointsWindow> {
-    const session = await this.requireSession(sessionId);
+    await this.requireSession(sessionId);
+    const chain = await this.chains.chainOf(sessionId);
     let from: number;
     if (window.since) {
       from = Date.parse(window.since);
@@ -174,9 +186,9 @@ export class TrackingService {
       const minutes = window.minutes ?? 10;
       if (!(minutes > 0)) throw new InputError('minutes must be a positive number', ['minutes']);
       // Anchored at the newest point so finished races and replays answer too.
-      from = (session.lastPointAt ?? Date.now()) - minutes * 60_000;
+      from = ((await this.chains.lastPointAt(chain)) ?? Date.now()) - minutes * 60_000;
     }
-    const points = await this.store.findWindow(sessionId, from);
+    const points = await this.chains.window(chain, from);
     return { session_id: sessionId, from: new Date(from).toISOString(), count: points.length, points: points.map(toTrackpointView) };
   }
 
@@ -201,12 +213,13 @@ export class TrackingService {
   }
 }
 
-/** Garmin's athlete name from a metadata body (null when there is none or it is unreadable). */
-function athleteNameOf(meta: unknown): string | null {
-  if (meta === null || meta === undefined) return null;
+/** Garmin's athlete name and session start from a metadata body (null when missing or unreadable). */
+function metaOf(meta: unknown): { athlete: string | null; start: number | null } {
+  if (meta === null || meta === undefined) return { athlete: null, start: null };
   try {
-    return mapSessionMeta(meta).athlete;
+    const mapped = mapSessionMeta(meta);
+    return { athlete: mapped.athlete, start: mapped.start };
   } catch {
-    return null;
+    return { athlete: null, start: null };
   }
 }

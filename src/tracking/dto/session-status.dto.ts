@@ -25,6 +25,8 @@ export class SessionStatusDto {
   @ApiProperty({ type: String, nullable: true }) session_name: string | null;
   @ApiProperty({ type: String, nullable: true }) athlete: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Key of the athlete profile the session was matched to (GET /athletes/:key)' }) athlete_key: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The session this one continues (the watch was restarted mid-race); the race view, metrics, summary and exports cover the whole chain' }) previous_session_id: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The session that continues this one (this one then stopped for good: stop_reason manual)' }) next_session_id: string | null;
   @ApiProperty({ description: 'ISO time tracking started' }) started_at: string;
   @ApiProperty({ type: String, nullable: true }) stopped_at: string | null;
   @ApiProperty({ description: 'Seconds since tracking started (until it stopped)' }) elapsed_s: number;
