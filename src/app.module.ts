@@ -11,6 +11,7 @@ import { AppConfigModule } from './config/app-config.module';
 import { ControlModule } from './control/control.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
+import { InvitationsModule } from './invitations/invitations.module';
 import { McpFacadeModule } from './mcp/mcp.module';
 import { CourseModule } from './course/course.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -43,6 +44,7 @@ export class AppModule {
         DashboardModule,
         HealthModule,
         TelegramCommandsModule,
+        InvitationsModule,
         McpFacadeModule.register(config),
       ],
       // API_KEY (when set) on every route not marked @Public(); see ApiKeyGuard.

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { parseTileTemplate, TileTemplateError } from '../dashboard/map-tiles';
 import { parseAllowedOrigins } from '../tracking/share-url';
+import { ImapSettings, parseImapUrl, redactImapUrlText } from '../invitations/imap-url';
+import { AllowedSenders, parseAllowedSenders } from '../invitations/senders';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -56,6 +58,10 @@ export abstract class AppConfig {
   abstract readonly mapTileUrl: string | null;
   /** Attribution text shown with the tiles (MAP_ATTRIBUTION). */
   abstract readonly mapAttribution: string;
+  /** Mailbox watched for Garmin LiveTrack invitations (IMAP_URL); null = off. Holds the password: never log it whole. */
+  abstract readonly imap: ImapSettings | null;
+  /** Whose invitations are accepted (IMAP_ALLOWED_SENDERS, default garmin.com). */
+  abstract readonly imapAllowedSenders: AllowedSenders;
 }
 
 export const ANALYSIS_BACKENDS = ['claude-runner', 'anthropic', 'off'] as const;
@@ -220,6 +226,23 @@ export function parseEnv(env: Env): AppConfig {
     }
   }
 
+  const imapUrl = optional(env, 'IMAP_URL');
+  let imap: ImapSettings | null = null;
+  if (imapUrl) {
+    try {
+      imap = parseImapUrl(imapUrl);
+    } catch (error) {
+      // The value is echoed with its password masked.
+      throw new ConfigError('IMAP_URL', `${(error as Error).message} (got "${redactImapUrlText(imapUrl)}")`);
+    }
+  }
+  let imapAllowedSenders: AllowedSenders;
+  try {
+    imapAllowedSenders = parseAllowedSenders(text(env, 'IMAP_ALLOWED_SENDERS', 'garmin.com'));
+  } catch (error) {
+    throw new ConfigError('IMAP_ALLOWED_SENDERS', `must be comma-separated domains or addresses: ${(error as Error).message}`);
+  }
+
   const requestTimeoutMs = number(env, 'LIVETRACK_REQUEST_TIMEOUT_MS', 15000, 100, 120000, true);
   const backoffScale = number(env, 'LIVETRACK_BACKOFF_SCALE', 1, 0.0001, 1, false);
   const watchIntervalS = number(env, 'LIVETRACK_WATCH_INTERVAL_S', 300, 0.1, 3600, false);
@@ -255,5 +278,7 @@ export function parseEnv(env: Env): AppConfig {
     leaseTtlS: number(env, 'LEASE_TTL_S', 30, 0.5, 3600, false),
     mapTileUrl,
     mapAttribution: text(env, 'MAP_ATTRIBUTION', ''),
+    imap,
+    imapAllowedSenders,
   };
 }

@@ -9,6 +9,7 @@ import { TelegramClient } from '../telegram/telegram.client';
 import { Tracker } from '../tracking/tracker.service';
 import { LeaseKeeper } from '../cluster/lease-keeper.service';
 import { ClusterEvents } from '../cluster/cluster-events';
+import { InvitationsService } from '../invitations/invitations.service';
 
 @ApiTags('health')
 // Open with API_KEY set too: probes and monitors carry no key (contract).
@@ -26,6 +27,7 @@ export class HealthController {
     private readonly config: AppConfig,
     private readonly telegram: TelegramClient,
     private readonly telegramCommands: TelegramCommandsService,
+    private readonly invitations: InvitationsService,
   ) {}
 
   @Get()
@@ -112,6 +114,8 @@ export class HealthController {
         ? { enabled: true, endpoint: this.config.otelEndpoint }
         : { enabled: false, message: 'OTEL_EXPORTER_OTLP_ENDPOINT is not set: telemetry is off' },
       auth: { api_key: Boolean(this.config.apiKey) },
+      // Invitations by e-mail: connected, started, skipped by reason, last error (never the password).
+      invitations: this.invitations.stats(),
     });
   }
 }
