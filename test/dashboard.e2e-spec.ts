@@ -7,6 +7,7 @@ import { DashboardLive } from '../src/dashboard/dashboard-live.service';
 import { GPX_NS, GPXPX_NS, GPXTPX_NS } from '../src/dashboard/export-format';
 import { generateTriathlon, LiveTrackSimulator, SimSession } from '../src/simulator';
 import { json, RunningApp, startApp, tempDir, waitFor } from './support/app';
+import { openSse } from './support/sse';
 import { simulatorEnv, startTracking, storedPoints, waitForExactly } from './support/tracking';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -271,31 +272,10 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
   it('streams status and points over SSE and drops the subscription when the client leaves', async () => {
     const live = running.app.get(DashboardLive);
     const before = live.openStreams; // the browser page holds one
-    const abort = new AbortController();
-    const res = await fetch(`${base}/dashboard/${s.sessionId}/events`, { signal: abort.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const events: Array<{ event: string; data: any }> = [];
-    /** Reads SSE frames until one of `type` arrives; returns its parsed data. */
-    const next = async (type: string) => {
-      for (;;) {
-        const found = events.findIndex((e) => e.event === type);
-        if (found >= 0) return events.splice(0, found + 1)[found].data;
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before a ${type} event`);
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const field = (name: string) => frame.split('\n').filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
-          if (field('data').length) events.push({ event: field('event')[0] ?? 'message', data: JSON.parse(field('data').join('\n')) });
-        }
-      }
-    };
+    const sse = await openSse(`${base}/dashboard/${s.sessionId}/events`);
+    expect(sse.status).toBe(200);
+    expect(sse.contentType).toMatch(/^text\/event-stream/);
+    const next = (type: string) => sse.next(type);
     const status = await next('status');
     expect(status.status).toMatchObject({ session_id: s.sessionId, points: 140 });
     expect(status.thresholds_by_leg.run).toEqual(expect.arrayContaining([{ field: 'run_hr_max', metric: 'heart_rate', bound: 'max', value: 158 }]));
@@ -308,8 +288,7 @@ describe('dashboard: live race view in headless Chromium, SSE and exports', () =
     // The status that follows the batch counts it.
     await waitFor(async () => (await next('status')).status.points === 143, 15_000, 'status with 143 points');
 
-    abort.abort();
-    await reader.cancel().catch(() => undefined);
+    await sse.close();
     await waitFor(() => live.openStreams === before, 10_000, 'the SSE subscription to end after disconnect');
   });
 

@@ -6,6 +6,7 @@ import { generateSingleSport, LiveTrackSimulator, SimSession } from '../src/simu
 import type { GarminTrackPoint } from '../src/tracking/garmin.types';
 import { Tracker } from '../src/tracking/tracker.service';
 import { json, postJson, RunningApp, startApp, tempDir, waitFor } from './support/app';
+import { openSse } from './support/sse';
 import { releasedTimes, simulatorEnv, status } from './support/tracking';
 
 const START = new Date(Date.UTC(2026, 5, 1, 7, 0, 0));
@@ -61,6 +62,10 @@ describe('linked sessions: a watch restarted mid-race is one race', () => {
     // Metrics asked for while A is alone: that entry must not be what B's race answers later.
     expect((await json(await fetch(`${base}/sessions/${a.sessionId}/metrics`))).race.distance_m).toBeGreaterThan(0);
 
+    // The coach's race page, open on A since before the restart.
+    const pageA = await openSse(`${base}/dashboard/${a.sessionId}/events`);
+    expect((await pageA.next('status')).status.session_id).toBe(a.sessionId);
+
     // The watch restarted: A ended without END, B (same athlete) starts 3 min after A's last point.
     const res = await postJson(`${base}/sessions`, { url: sim.shareUrl(b.sessionId) });
     expect(res.status).toBe(201);
@@ -73,6 +78,13 @@ describe('linked sessions: a watch restarted mid-race is one race', () => {
 
     const releasedB = sim.releaseAll(b.sessionId);
     await waitForStored(base, sim, b.sessionId);
+    // The page left open on A streamed B's points, continued, and now shows B's status.
+    const streamed: Array<{ time: string; distance_m: number | null }> = [];
+    while (streamed.length < releasedB.length) streamed.push(...(await pageA.next('points')).points);
+    expect(streamed.map((p) => p.time)).toEqual(releasedTimes(releasedB));
+    expect(streamed[0].distance_m!).toBeGreaterThan(distances(releasedA).at(-1)! - distances(releasedA)[0]);
+    await waitFor(async () => (await pageA.next('status')).status.session_id === b.sessionId, 15_000, "A's page to show B's status");
+    await pageA.close();
     expect(releasedA.length).toBeGreaterThan(50);
     expect(releasedB.length).toBeGreaterThan(50);
     const allTimes = [...releasedTimes(releasedA), ...releasedTimes(releasedB)];

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent, Optional } from '@nestjs/common';
-import { EMPTY, filter, finalize, from, map, merge, Observable, share, Subject, switchMap, takeUntil, timer, catchError, concatMap, of } from 'rxjs';
+import { EMPTY, filter, finalize, from, map, merge, mergeMap, Observable, share, startWith, Subject, switchMap, takeUntil, timer, catchError, concatMap, distinct, of } from 'rxjs';
 import { AlertService } from '../analysis/alert.service';
 import { ClusterEvents } from '../cluster/cluster-events';
 import { TrackingEvents } from '../tracking/tracking-events';
@@ -52,13 +52,27 @@ export class DashboardLive implements BeforeApplicationShutdown {
   stream(sessionId: string, audience: 'coach' | 'viewer' = 'coach'): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.open++;
+      // The race's sessions: this one, then each that continues it (a restarted watch) once the
+      // link forms, here (sessionsLinked) or on another replica (seen within STATUS_EVERY_MS), so
+      // a page left open on the old session keeps receiving the race.
+      const ids$ = merge(timer(STATUS_EVERY_MS, STATUS_EVERY_MS), this.events.sessionsLinked).pipe(
+        concatMap(() => from(this.chains.chainOf(sessionId)).pipe(concatMap((chain) => from(chain.ids)), catchError(() => EMPTY))),
+        startWith(sessionId),
+        distinct(),
+      );
       // Batches polled here, and (several replicas) those another replica polled and stored.
-      const local$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === sessionId), map((b) => b.points));
-      const remote$ = this.cluster ? this.cluster.remotePoints(sessionId) : EMPTY;
-      const ingested$ = merge(local$, remote$).pipe(share());
-      // As the page loaded them: continued across linked sessions (a restarted watch), in order.
+      const ingested$ = ids$.pipe(
+        mergeMap((id) => {
+          const local$ = this.events.pointsIngested.pipe(filter((b) => b.sessionId === id), map((b) => b.points));
+          const remote$ = this.cluster ? this.cluster.remotePoints(id) : EMPTY;
+          return merge(local$, remote$).pipe(map((points) => ({ id, points })));
+        }),
+        share(),
+      );
+      // As the page loaded them: continued across linked sessions, in order.
       const points$ = ingested$.pipe(
-        concatMap((points) => from(this.chains.chainOf(sessionId)).pipe(map((chain) => this.chains.continued(chain, sessionId, points)), catchError(() => of(points)))),
+        concatMap(({ id, points }) => from(this.chains.chainOf(sessionId)).pipe(map((chain) => this.chains.continued(chain, id, points)), catchError(() => of(points)))),
+        filter((points) => points.length > 0),
         map((points): MessageEvent => ({ type: 'points', data: dashboardPoints(points) })),
       );
       const triggers$ = merge(
@@ -86,7 +100,10 @@ export class DashboardLive implements BeforeApplicationShutdown {
     });
   }
 
-  private async readStatus(sessionId: string, audience: 'coach' | 'viewer'): Promise<DashboardStatus> {
+  /** The status of the race's newest session: after a restarted watch, the one still going. */
+  private async readStatus(pageSessionId: string, audience: 'coach' | 'viewer'): Promise<DashboardStatus> {
+    const chain = await this.chains.chainOf(pageSessionId).catch(() => null);
+    const sessionId = chain?.ids[chain.ids.length - 1] ?? pageSessionId;
     const [status, analyses] = await Promise.all([
       this.tracking.status(sessionId),
       audience === 'coach' ? this.history.recentAnalyses(sessionId, TIMELINE_ANALYSES) : Promise.resolve([]),
