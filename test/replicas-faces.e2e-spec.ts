@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Client as PgClient } from 'pg';
 import { generateSingleSport, LiveTrackSimulator } from '../src/simulator';
 import { json, startServerProcess, ServerProcess, waitFor } from './support/app';
+import { SseFrame, takeSseFrames } from './support/sse';
 import { createTestDatabase } from './support/pg-database';
 import { releasedTimes, simulatorEnv, startTracking, status, waitForExactly } from './support/tracking';
 
@@ -20,7 +21,7 @@ const LIVE_WITHIN_MS = (POLL_S + 3) * 1000;
 
 jest.setTimeout(120_000);
 
-interface SseEvent { event: string; data: any; at: number }
+interface SseEvent extends SseFrame { at: number }
 
 /** An open text/event-stream read in the background: every frame is kept with its arrival time. */
 async function openEvents(url: string): Promise<{ events: SseEvent[]; status: number; close: () => Promise<void> }> {
@@ -36,14 +37,10 @@ async function openEvents(url: string): Promise<{ events: SseEvent[]; status: nu
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
       if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const field = (name: string) => frame.split('\n').filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
-        if (field('data').length) events.push({ event: field('event')[0] ?? 'message', data: JSON.parse(field('data').join('\n')), at: Date.now() });
-      }
+      const taken = takeSseFrames(buffer + decoder.decode(value, { stream: true }));
+      buffer = taken.rest;
+      const at = Date.now();
+      for (const frame of taken.frames) events.push({ ...frame, at });
     }
   })();
   return {
