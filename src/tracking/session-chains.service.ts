@@ -82,10 +82,12 @@ export class SessionChains implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Newest stored point of the chain (race time), or null. Read fresh: the cached chain's sessions
-   * are up to CHAIN_TTL_MS old, and the newest session is the one still growing.
+   * are up to CHAIN_TTL_MS old, and the newest session is the one still growing. `fresh`: a row
+   * of the chain the caller has just read (used instead of reading it again when it is the newest).
    */
-  async lastPointAt(chain: SessionChain): Promise<number | null> {
-    const newest = await this.store.findSession(chain.ids[chain.ids.length - 1]);
+  async lastPointAt(chain: SessionChain, fresh?: RaceSessionEntity): Promise<number | null> {
+    const newestId = chain.ids[chain.ids.length - 1];
+    const newest = fresh?.id === newestId ? fresh : await this.store.findSession(newestId);
     const times = [...chain.sessions.slice(0, -1).map((s) => s.lastPointAt), newest?.lastPointAt ?? null].filter((t): t is number => t !== null);
     return times.length ? Math.max(...times) : null;
   }

@@ -176,7 +176,7 @@ export class TrackingService {
    * race when the session is linked to others (a restarted watch), continued across them.
    */
   async points(sessionId: string, window: { minutes?: number; since?: string }): Promise<PointsWindow> {
-    await this.requireSession(sessionId);
+    const session = await this.requireSession(sessionId);
     const chain = await this.chains.chainOf(sessionId);
     let from: number;
     if (window.since) {
@@ -186,7 +186,7 @@ export class TrackingService {
       const minutes = window.minutes ?? 10;
       if (!(minutes > 0)) throw new InputError('minutes must be a positive number', ['minutes']);
       // Anchored at the newest point so finished races and replays answer too.
-      from = ((await this.chains.lastPointAt(chain)) ?? Date.now()) - minutes * 60_000;
+      from = ((await this.chains.lastPointAt(chain, session)) ?? Date.now()) - minutes * 60_000;
     }
     const points = await this.chains.window(chain, from);
     return { session_id: sessionId, from: new Date(from).toISOString(), count: points.length, points: points.map(toTrackpointView) };
