@@ -68,14 +68,3 @@ export function parseImapUrl(raw: string): ImapSettings {
 export function redactImapUrlText(raw: string): string {
   return String(raw ?? '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
-
-/** Removes a secret from free text (a server's or library's error message). */
-export function scrubSecret(text: string, secret: string): string {
-  let out = String(text ?? '');
-  if (secret) {
-    out = out.split(secret).join('***');
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join('***');
-  }
-  return out;
-}

@@ -1,7 +1,8 @@
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { abortableSleep } from '../common/abortable-sleep';
 import { backoffDelayMs, FailureKind } from '../tracking/backoff';
-import { ImapSettings, scrubSecret } from './imap-url';
+import { scrubSecret } from '../common/scrub-secret';
+import { ImapSettings } from './imap-url';
 import { MessageMeta, OpenMailbox, SKIPPED_KEYWORD, STARTED_KEYWORD } from './mailbox';
 
 export type ScanReason = 'connect' | 'new' | 'rescan';

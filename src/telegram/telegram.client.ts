@@ -1,4 +1,5 @@
 import { HttpService } from '@nestjs/axios';
+import { scrubSecret } from '../common/scrub-secret';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
@@ -260,7 +261,5 @@ export class TelegramClient implements BeforeApplicationShutdown {
 }
 
 export function redactBotToken(text: string, token: string | null): string {
-  let out = String(text ?? '');
-  if (token) out = out.split(token).join('***');
-  return out.replace(/\/bot[^/\s?#]+/gi, '/bot***');
+  return scrubSecret(text, token).replace(/\/bot[^/\s?#]+/gi, '/bot***');
 }
